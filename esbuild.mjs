@@ -1,0 +1,59 @@
+// Builds the three bundles: extension (node, cjs, `vscode` external), server (node, esm, node-llama-cpp
+// external: native binaries, loaded only by the engine) and webview (browser).
+//   node esbuild.mjs [--watch] [--production]
+import fs from "node:fs";
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const production = process.argv.includes("--production");
+
+const common = {
+    bundle: true,
+    sourcemap: !production,
+    minify: production,
+    metafile: true,
+    logLevel: "warning",
+    legalComments: "none"
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+    {
+        ...common,
+        entryPoints: ["server/main.ts"],
+        outfile: "dist/server.mjs",
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        external: ["node-llama-cpp", "@node-llama-cpp/*"],
+        // some bundled CommonJS dependencies call require(): give the ESM bundle one
+        banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
+    },
+    {
+        ...common,
+        entryPoints: ["extension/extension.ts"],
+        outfile: "dist/extension.cjs",
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        external: ["vscode"]
+    },
+    {
+        ...common,
+        entryPoints: ["webview/main.ts"],
+        outfile: "dist/webview/main.js",
+        platform: "browser",
+        format: "esm",
+        target: "es2022"
+    }
+].filter((options) => options.entryPoints.every((entry) => fs.existsSync(entry)));
+
+if (watch) {
+    for (const options of builds)
+        await (await esbuild.context(options)).watch();
+    console.log("[esbuild] watching");
+} else {
+    const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+    fs.mkdirSync("dist", {recursive: true});
+    fs.writeFileSync("dist/meta.json", JSON.stringify(results.map((result) => result.metafile)));
+}

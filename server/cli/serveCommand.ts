@@ -1,0 +1,119 @@
+import crypto from "node:crypto";
+import {parseArgs} from "node:util";
+import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
+import {LlamaEngine, type GpuBackend, type PromptFormat} from "../engine/LlamaEngine";
+import {EngineHttpServer} from "../http/EngineHttpServer";
+import {CliUsageError} from "./CliUsageError";
+
+export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
+
+  --model <path>          GGUF model to serve; "embedded" generates the built-in demo model (no download)
+  --gpu-layers <n|auto>   layers to offload to the GPU (0 = CPU only)          [auto]
+  --backend <name>        auto | cuda | vulkan | metal | cpu                   [auto]
+  --ctx-size <n>          context tokens per sequence                          [4096]
+  --parallel <n>          parallel sequences (concurrent requests)             [4]
+  --threads <n|auto>      CPU threads; auto never oversubscribes the CPUs      [auto]
+  --prompt-format <f>     auto | model | belle ("Human: …\\n\\nAssistant:")     [auto]
+  --max-queue <n>         requests that may wait for a sequence before 429     [64]
+  --host <addr>           address to bind                                      [127.0.0.1]
+  --port <n>              port; 0 picks a free one                             [0]
+  --allow-origin <o>      browser origin allowed to call (repeatable; scheme://* allowed)
+  --parent-pid <pid>      exit when this process is gone (used by the VS Code extension)
+
+The bearer token is random per start, or BELLE_API_TOKEN when set. One JSON line
+{"event":"ready","port":…,"token":…} is printed on stdout once the model is loaded.`;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+    const {values} = parseArgs({
+        args: argv,
+        options: {
+            model: {type: "string"},
+            "gpu-layers": {type: "string", default: "auto"},
+            backend: {type: "string", default: "auto"},
+            "ctx-size": {type: "string", default: "4096"},
+            parallel: {type: "string", default: "4"},
+            threads: {type: "string", default: "auto"},
+            "prompt-format": {type: "string", default: "auto"},
+            "max-queue": {type: "string", default: "64"},
+            host: {type: "string", default: "127.0.0.1"},
+            port: {type: "string", default: "0"},
+            "allow-origin": {type: "string", multiple: true, default: []},
+            "parent-pid": {type: "string"}
+        },
+        strict: true
+    });
+
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const backend = oneOf(values.backend, ["auto", "cuda", "vulkan", "metal", "cpu"], "--backend") as GpuBackend;
+    const promptFormat = oneOf(values["prompt-format"], ["auto", "model", "belle"], "--prompt-format") as PromptFormat;
+    if (values.model == null)
+        throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
+
+    const modelPath = values.model === "embedded" ? await ensureEmbeddedModel() : values.model;
+    const token = process.env.BELLE_API_TOKEN ?? crypto.randomBytes(24).toString("base64url");
+
+    log(`[engine] loading ${modelPath}`);
+    const engine = await LlamaEngine.load({
+        modelPath,
+        gpuLayers: values["gpu-layers"] === "auto" ? "auto" : integer(values["gpu-layers"], "--gpu-layers", 0),
+        backend,
+        contextSize: integer(values["ctx-size"], "--ctx-size", 16),
+        parallel: integer(values.parallel, "--parallel", 1),
+        threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1),
+        promptFormat,
+        maxQueued: integer(values["max-queue"], "--max-queue", 0),
+        log
+    });
+    const server = await EngineHttpServer.listen(engine, {
+        host: values.host,
+        port: integer(values.port, "--port", 0),
+        token,
+        allowedOrigins: values["allow-origin"],
+        log
+    });
+    if (values.host !== "127.0.0.1" && values.host !== "localhost" && values.host !== "::1")
+        log(`[engine] warning: bound to ${values.host}, reachable from other machines; keep the token secret.`);
+
+    const info = engine.info;
+    process.stdout.write(`${JSON.stringify({event: "ready", port: server.port, host: values.host, token, ...info})}\n`);
+    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens)`);
+    if (process.stdout.isTTY)
+        log(`  try: curl http://127.0.0.1:${server.port}/v1/chat/completions -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"你好"}],"max_tokens":32}'`);
+
+    let shuttingDown = false;
+    const shutdown = async (reason: string) => {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        log(`[engine] shutting down (${reason})`);
+        await server.close();
+        await engine.dispose();
+        process.exit(0);
+    };
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("disconnect", () => void shutdown("parent disconnected"));
+
+    if (values["parent-pid"] != null) {
+        const parentPid = integer(values["parent-pid"], "--parent-pid", 1);
+        setInterval(() => {
+            try {
+                process.kill(parentPid, 0);
+            } catch {
+                void shutdown(`parent process ${parentPid} is gone`);
+            }
+        }, 2000).unref();
+    }
+}
+
+function integer(text: string, flag: string, min: number): number {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min)
+        throw new CliUsageError(`${flag} must be an integer of at least ${min}, got "${text}".`);
+    return value;
+}
+
+function oneOf(text: string, allowed: readonly string[], flag: string): string {
+    if (!allowed.includes(text))
+        throw new CliUsageError(`${flag} must be one of ${allowed.join(", ")}, got "${text}".`);
+    return text;
+}

@@ -1,0 +1,251 @@
+import path from "node:path";
+import {
+    getLlama, resolveChatWrapper, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaContext,
+    type LlamaContextSequence, type LlamaModel, type Token
+} from "node-llama-cpp";
+import {ContextLengthExceededError} from "./engineErrors";
+import {createBelleChatWrapper} from "./createBelleChatWrapper";
+import {resolveThreadCount} from "./resolveThreadCount";
+import {SequencePool} from "./SequencePool";
+import {StopStringMatcher} from "./StopStringMatcher";
+import type {ChatMessage, FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
+
+export type GpuBackend = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
+export type PromptFormat = "auto" | "model" | "belle";
+
+export type EngineOptions = {
+    modelPath: string,
+    gpuLayers?: "auto" | number,
+    backend?: GpuBackend,
+    contextSize?: number,
+    parallel?: number,
+    threads?: "auto" | number,
+    /** `auto`: the model's own chat template, or BELLE's format when the model has none. */
+    promptFormat?: PromptFormat,
+    maxQueued?: number,
+    log?: (line: string) => void
+};
+
+export type EngineInfo = {
+    model: string,
+    modelPath: string,
+    backend: "cpu" | "cuda" | "vulkan" | "metal",
+    gpuLayers: number,
+    threads: number,
+    contextSize: number,
+    parallel: number,
+    promptFormat: string,
+    slotsBusy: number,
+    queued: number
+};
+
+/** Tokens kept as context for detokenizing the next token (SentencePiece spacing, multi-token characters). */
+const detokenizeContextTokens = 8;
+/** A character can span up to 4 byte tokens: wait that long for the rest of a split UTF-8 sequence. */
+const maxHeldTokens = 4;
+
+/**
+ * One model, one context with `parallel` sequences, and a pool handing a sequence to each request. Batching
+ * across sequences is node-llama-cpp's; prompt prefixes shared with a sequence's previous request are reused.
+ */
+export class LlamaEngine {
+    private readonly _pool: SequencePool<LlamaContextSequence>;
+
+    private constructor(
+        private readonly _llama: Llama,
+        private readonly _model: LlamaModel,
+        private readonly _context: LlamaContext,
+        private readonly _chatWrapper: ChatWrapper,
+        private readonly _promptFormat: string,
+        private readonly _threads: number,
+        private readonly _modelPath: string,
+        maxQueued: number
+    ) {
+        const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
+        this._pool = new SequencePool(sequences, maxQueued);
+    }
+
+    public static async load({
+        modelPath, gpuLayers = "auto", backend = "auto", contextSize = 4096, parallel = 4, threads = "auto",
+        promptFormat = "auto", maxQueued = 64, log = () => undefined
+    }: EngineOptions): Promise<LlamaEngine> {
+        const threadCount = resolveThreadCount(threads);
+        const llama = await getLlama({
+            gpu: backend === "auto" ? "auto" : backend === "cpu" ? false : backend,
+            build: "never",
+            maxThreads: threadCount,
+            logLevel: LlamaLogLevel.warn,
+            logger: (level, message) => log(`[llama.cpp ${level}] ${message.trimEnd()}`)
+        });
+        const model = await llama.loadModel({modelPath, gpuLayers: backend === "cpu" ? 0 : gpuLayers});
+        const context = await model.createContext({
+            contextSize,
+            sequences: parallel,
+            threads: {ideal: threadCount, min: threadCount}
+        });
+
+        const hasTemplate = model.fileInfo.metadata.tokenizer?.chat_template != null;
+        const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
+        const chatWrapper = useBelle ? createBelleChatWrapper() : resolveChatWrapper(model);
+        return new LlamaEngine(
+            llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued
+        );
+    }
+
+    public get modelId(): string {
+        return path.basename(this._modelPath).replace(/\.gguf$/i, "");
+    }
+
+    public get contextSize(): number {
+        return this._context.contextSize;
+    }
+
+    public get info(): EngineInfo {
+        return {
+            model: this.modelId,
+            modelPath: this._modelPath,
+            backend: this._llama.gpu === false ? "cpu" : this._llama.gpu,
+            gpuLayers: this._model.gpuLayers,
+            threads: this._threads,
+            contextSize: this._context.contextSize,
+            parallel: this._pool.size,
+            promptFormat: this._promptFormat,
+            slotsBusy: this._pool.busy,
+            queued: this._pool.queued
+        };
+    }
+
+    /**
+     * Generates a reply, calling `onText` with each piece of text as it becomes final (never part of a stop
+     * string, never a split UTF-8 character). An aborted signal ends generation at the next token and frees the
+     * sequence; the result then has finishReason "abort".
+     */
+    public async generate(
+        request: GenerationRequest,
+        {signal, onText}: {signal?: AbortSignal, onText?: (text: string) => void} = {}
+    ): Promise<GenerationResult> {
+        const {tokens: promptTokens, stopStrings} = this._renderPrompt(request);
+        const contextSize = this._context.contextSize;
+        if (promptTokens.length >= contextSize)
+            throw new ContextLengthExceededError(promptTokens.length, contextSize);
+
+        const sequence = await this._pool.acquire(signal);
+        try {
+            return await this._generateOnSequence(sequence, promptTokens, stopStrings, request, signal, onText);
+        } finally {
+            this._pool.release(sequence);
+        }
+    }
+
+    public async dispose(): Promise<void> {
+        await this._context.dispose();
+        await this._model.dispose();
+        await this._llama.dispose();
+    }
+
+    private async _generateOnSequence(
+        sequence: LlamaContextSequence, promptTokens: Token[], stopStrings: string[], request: GenerationRequest,
+        signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
+    ): Promise<GenerationResult> {
+        const {sampling} = request;
+        const startTime = performance.now();
+
+        // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew
+        const cached = sequence.contextTokens;
+        let reused = 0;
+        while (reused < cached.length && reused < promptTokens.length - 1 && cached[reused] === promptTokens[reused])
+            reused++;
+        if (reused < sequence.nextTokenIndex)
+            await sequence.eraseContextTokenRanges([{start: reused, end: sequence.nextTokenIndex}]);
+
+        const room = this._context.contextSize - promptTokens.length;
+        const maxTokens = Math.min(sampling.maxTokens ?? room, room);
+        const matcher = new StopStringMatcher(stopStrings);
+        const generated: Token[] = [];
+        let pending: Token[] = [];
+        let text = "";
+        let finishReason: FinishReason = "stop";
+        let firstTokenTime: number | null = null;
+        const emit = (piece: string) => {
+            if (piece === "") return;
+            text += piece;
+            onText?.(piece);
+        };
+
+        if (maxTokens <= 0) finishReason = "length";
+        else for await (const token of sequence.evaluate(promptTokens.slice(reused), {
+            temperature: sampling.temperature,
+            topP: sampling.topP,
+            topK: sampling.topK,
+            seed: sampling.seed ?? undefined
+        })) {
+            firstTokenTime ??= performance.now();
+            generated.push(token);
+            pending.push(token);
+
+            const piece = this._model.detokenize(pending, false, generated.slice(-pending.length - detokenizeContextTokens, -pending.length));
+            if (!piece.endsWith("\uFFFD") || pending.length >= maxHeldTokens) {
+                emit(matcher.push(piece));
+                pending = [];
+            }
+
+            if (matcher.stopped) break;
+            if (generated.length >= maxTokens) {
+                finishReason = "length";
+                break;
+            }
+            if (signal?.aborted) {
+                finishReason = "abort";
+                break;
+            }
+        }
+
+        if (!matcher.stopped) {
+            if (pending.length > 0) emit(matcher.push(this._model.detokenize(pending, false, generated.slice(-pending.length - detokenizeContextTokens, -pending.length))));
+            emit(matcher.flush());
+        }
+
+        const endTime = performance.now();
+        return {
+            text,
+            finishReason,
+            promptTokens: promptTokens.length,
+            cachedPromptTokens: reused,
+            completionTokens: generated.length,
+            promptMs: (firstTokenTime ?? endTime) - startTime,
+            generationMs: endTime - (firstTokenTime ?? endTime)
+        };
+    }
+
+    private _renderPrompt(request: GenerationRequest): {tokens: Token[], stopStrings: string[]} {
+        const userStops = request.sampling.stop;
+        if (request.kind === "completion")
+            return {tokens: this._model.tokenize(request.prompt), stopStrings: userStops};
+
+        const state = this._chatWrapper.generateContextState({chatHistory: toChatHistory(request.messages)});
+        // Token-level triggers (EOS, a special token) end generation through the model's end-of-generation check;
+        // plain-text triggers become stop strings
+        const textStops = state.stopGenerationTriggers
+            .filter((trigger) => trigger.values.every((value) => typeof value === "string"))
+            .map((trigger) => trigger.toString())
+            .filter((stop) => stop !== "");
+        return {
+            tokens: state.contextText.tokenize(this._model.tokenizer),
+            stopStrings: [...new Set([...userStops, ...textStops])]
+        };
+    }
+}
+
+function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+    const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
+        switch (message.role) {
+            case "system": return {type: "system", text: message.content};
+            case "user": return {type: "user", text: message.content};
+            case "assistant": return {type: "model", response: [message.content]};
+        }
+    });
+    if (history.at(-1)?.type !== "model")
+        history.push({type: "model", response: []});
+
+    return history;
+}

@@ -1,0 +1,230 @@
+import crypto from "node:crypto";
+import http, {type IncomingMessage, type ServerResponse} from "node:http";
+import type {AddressInfo} from "node:net";
+import {EngineError, InvalidRequestError} from "../engine/engineErrors";
+import type {LlamaEngine} from "../engine/LlamaEngine";
+import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
+import {checkRequest} from "./requestGuard";
+import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
+
+export type EngineHttpServerOptions = {
+    host?: string,
+    port?: number,
+    token: string,
+    allowedOrigins?: readonly string[],
+    maxBodyBytes?: number,
+    log?: (line: string) => void
+};
+
+const loopbackBindHosts = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/**
+ * OpenAI-compatible HTTP API over a LlamaEngine: /v1/models, /v1/chat/completions, /v1/completions (SSE or
+ * JSON) and /health. Any error becomes OpenAI's error shape with a status; nothing a client sends can take the
+ * process down. A client that disconnects aborts its generation, which frees its sequence.
+ */
+export class EngineHttpServer {
+    private readonly _server: http.Server;
+    private readonly _created = Math.floor(Date.now() / 1000);
+
+    private constructor(private readonly _engine: LlamaEngine, private readonly _options: Required<EngineHttpServerOptions>) {
+        this._server = http.createServer((request, response) => {
+            this._handle(request, response).catch((error: unknown) => {
+                if (!(error instanceof EngineError))
+                    this._options.log(`[http] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
+                sendError(response, error);
+            });
+        });
+        this._server.keepAliveTimeout = 65_000;
+    }
+
+    public static async listen(engine: LlamaEngine, options: EngineHttpServerOptions): Promise<EngineHttpServer> {
+        const server = new EngineHttpServer(engine, {
+            host: "127.0.0.1", port: 0, allowedOrigins: [], maxBodyBytes: 16 << 20, log: () => undefined, ...options
+        });
+        await new Promise<void>((resolve, reject) => {
+            server._server.once("error", reject);
+            server._server.listen(server._options.port, server._options.host, () => resolve());
+        });
+        return server;
+    }
+
+    public get port(): number {
+        return (this._server.address() as AddressInfo).port;
+    }
+
+    public close(): Promise<void> {
+        this._server.closeAllConnections();
+        return new Promise((resolve) => this._server.close(() => resolve()));
+    }
+
+    private async _handle(request: IncomingMessage, response: ServerResponse) {
+        const verdict = checkRequest(request, {
+            token: this._options.token,
+            allowedOrigins: this._options.allowedOrigins,
+            allowAnyHost: !loopbackBindHosts.has(this._options.host)
+        });
+        if (!verdict.ok) {
+            sendJson(response, verdict.status, errorBody(verdict.message, verdict.status === 401 ? "invalid_api_key" : "forbidden"));
+            request.resume();
+            return;
+        }
+
+        const url = new URL(request.url ?? "/", "http://127.0.0.1");
+        const route = `${request.method} ${url.pathname.replace(/\/+$/, "")}`;
+        switch (route) {
+            case "GET /health":
+                sendJson(response, 200, {status: "ok", ...this._engine.info});
+                return;
+            case "GET /v1/models":
+                sendJson(response, 200, {
+                    object: "list",
+                    data: [{id: this._engine.modelId, object: "model", created: this._created, owned_by: "belle", meta: this._engine.info}]
+                });
+                return;
+            case "POST /v1/chat/completions":
+            case "POST /v1/completions": {
+                const kind = route.endsWith("/chat/completions") ? "chat" : "completion";
+                const body = await readJsonBody(request, this._options.maxBodyBytes);
+                const {request: generation, envelope} = parseGenerationRequest(kind, body);
+                await this._serveGeneration(request, response, generation, envelope);
+                return;
+            }
+            default:
+                sendJson(response, 404, errorBody(`No route for ${request.method} ${url.pathname}. Routes: GET /health, GET /v1/models, POST /v1/chat/completions, POST /v1/completions.`, "not_found"));
+        }
+    }
+
+    private async _serveGeneration(request: IncomingMessage, response: ServerResponse, generation: GenerationRequest, envelope: RequestEnvelope) {
+        const abort = new AbortController();
+        response.on("close", () => {
+            if (!response.writableFinished) abort.abort(new Error("client disconnected"));
+        });
+
+        const id = `${generation.kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID()}`;
+        const created = Math.floor(Date.now() / 1000);
+        const model = envelope.model ?? this._engine.modelId;
+        const object = generation.kind === "chat" ? "chat.completion" : "text_completion";
+
+        if (!envelope.stream) {
+            const result = await this._engine.generate(generation, {signal: abort.signal});
+            if (abort.signal.aborted) return;
+            const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
+            sendJson(response, 200, {
+                id, object, created, model,
+                choices: [generation.kind === "chat"
+                    ? {index: 0, message: {role: "assistant", content: result.text}, finish_reason: finishReason, logprobs: null}
+                    : {index: 0, text: result.text, finish_reason: finishReason, logprobs: null}],
+                usage: usageOf(result),
+                timings: timingsOf(result)
+            });
+            return;
+        }
+
+        // Headers go out only once generation starts, so queue-full and context errors still get a real status
+        let started = false;
+        const chunkObject = generation.kind === "chat" ? "chat.completion.chunk" : "text_completion";
+        const writeEvent = (data: unknown) => response.write(`data: ${JSON.stringify(data)}\n\n`);
+        const start = () => {
+            if (started) return;
+            started = true;
+            response.writeHead(200, {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive"});
+            if (generation.kind === "chat")
+                writeEvent({id, object: chunkObject, created, model, choices: [{index: 0, delta: {role: "assistant", content: ""}, finish_reason: null}]});
+        };
+        const piece = (text: string, finishReason: string | null) => generation.kind === "chat"
+            ? {index: 0, delta: text === "" ? {} : {content: text}, finish_reason: finishReason}
+            : {index: 0, text, finish_reason: finishReason};
+
+        let result: GenerationResult;
+        try {
+            result = await this._engine.generate(generation, {
+                signal: abort.signal,
+                onText: (text) => {
+                    start();
+                    writeEvent({id, object: chunkObject, created, model, choices: [piece(text, null)]});
+                }
+            });
+        } catch (error) {
+            if (!started) throw error;
+            writeEvent(errorBody(error instanceof Error ? error.message : String(error), "generation_failed"));
+            response.end();
+            return;
+        }
+        if (abort.signal.aborted) return;
+
+        start();
+        const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
+        writeEvent({id, object: chunkObject, created, model, choices: [piece("", finishReason)], timings: timingsOf(result)});
+        if (envelope.includeUsage)
+            writeEvent({id, object: chunkObject, created, model, choices: [], usage: usageOf(result)});
+        response.end("data: [DONE]\n\n");
+    }
+}
+
+function usageOf(result: GenerationResult) {
+    return {
+        prompt_tokens: result.promptTokens,
+        completion_tokens: result.completionTokens,
+        total_tokens: result.promptTokens + result.completionTokens,
+        prompt_tokens_details: {cached_tokens: result.cachedPromptTokens}
+    };
+}
+
+/** llama-server's `timings` field, which chat UIs read for tokens/s. */
+function timingsOf(result: GenerationResult) {
+    const evaluated = result.promptTokens - result.cachedPromptTokens;
+    return {
+        prompt_n: evaluated,
+        prompt_ms: result.promptMs,
+        prompt_per_second: result.promptMs > 0 ? (evaluated / result.promptMs) * 1000 : 0,
+        predicted_n: result.completionTokens,
+        predicted_ms: result.generationMs,
+        // the first token's time counts as prompt time, as llama-server counts it
+        predicted_per_second: result.generationMs > 0 ? ((result.completionTokens - 1) / result.generationMs) * 1000 : 0
+    };
+}
+
+function errorBody(message: string, code: string, param: string | null = null) {
+    const type = code === "invalid_api_key" ? "authentication_error" : code === "queue_full" ? "rate_limit_error" : "invalid_request_error";
+    return {error: {message, type, param, code}};
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown) {
+    if (response.headersSent) {
+        response.end();
+        return;
+    }
+    const text = JSON.stringify(body);
+    const headers: Record<string, string | number> = {"Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text)};
+    if (status === 429) headers["Retry-After"] = 1;
+    response.writeHead(status, headers);
+    response.end(text);
+}
+
+function sendError(response: ServerResponse, error: unknown) {
+    if (error instanceof EngineError)
+        sendJson(response, error.status, errorBody(error.message, error.code, error.param));
+    else if (error instanceof Error && error.name === "AbortError" || (error instanceof Error && error.message === "client disconnected"))
+        response.destroy();
+    else
+        sendJson(response, 500, errorBody("The engine failed to serve this request; see its log for details. It is still running.", "internal_error"));
+}
+
+async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes)
+            throw new InvalidRequestError(`The request body is over ${maxBytes} bytes.`);
+        chunks.push(chunk);
+    }
+
+    const text = Buffer.concat(chunks).toString("utf8");
+    try {
+        return JSON.parse(text) as unknown;
+    } catch (error) {
+        throw new InvalidRequestError(`The request body is not valid JSON: ${(error as Error).message}.`);
+    }
+}

@@ -1,0 +1,124 @@
+import {InvalidRequestError} from "../engine/engineErrors";
+import type {ChatMessage, GenerationRequest, SamplingSettings} from "../engine/generationTypes";
+
+/** What an OpenAI request asked for besides the generation itself. */
+export type RequestEnvelope = {stream: boolean, includeUsage: boolean, model: string | null};
+
+/**
+ * Validates the body of `POST /v1/chat/completions` or `POST /v1/completions` against OpenAI's schema
+ * (the subset we serve) and turns it into a GenerationRequest. Every problem names the field.
+ */
+export function parseGenerationRequest(kind: "chat" | "completion", body: unknown): {request: GenerationRequest, envelope: RequestEnvelope} {
+    if (body == null || typeof body !== "object" || Array.isArray(body))
+        throw new InvalidRequestError("The request body must be a JSON object.");
+
+    const fields = body as Record<string, unknown>;
+    const sampling = parseSampling(fields);
+    const streamOptions = fields.stream_options;
+    const envelope: RequestEnvelope = {
+        stream: optionalBoolean(fields, "stream") ?? false,
+        includeUsage: streamOptions != null && typeof streamOptions === "object" &&
+            (streamOptions as Record<string, unknown>).include_usage === true,
+        model: optionalString(fields, "model")
+    };
+
+    if (kind === "completion") {
+        const prompt = fields.prompt;
+        const text = typeof prompt === "string" ? prompt
+            : Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === "string" ? prompt[0]
+            : null;
+        if (text == null)
+            throw new InvalidRequestError("`prompt` must be a string (or an array holding one string).", "prompt");
+
+        return {request: {kind, prompt: text, sampling}, envelope};
+    }
+
+    const messages = fields.messages;
+    if (!Array.isArray(messages) || messages.length === 0)
+        throw new InvalidRequestError("`messages` must be a non-empty array of {role, content}.", "messages");
+
+    return {request: {kind, messages: messages.map(parseMessage), sampling}, envelope};
+}
+
+function parseMessage(message: unknown, index: number): ChatMessage {
+    const param = `messages[${index}]`;
+    if (message == null || typeof message !== "object")
+        throw new InvalidRequestError(`${param} must be an object with \`role\` and \`content\`.`, param);
+
+    const {role, content} = message as Record<string, unknown>;
+    const normalizedRole = role === "developer" ? "system" : role;
+    if (normalizedRole !== "system" && normalizedRole !== "user" && normalizedRole !== "assistant")
+        throw new InvalidRequestError(`${param}.role must be "system", "user" or "assistant", got ${JSON.stringify(role)}.`, `${param}.role`);
+
+    return {role: normalizedRole, content: parseContent(content, `${param}.content`)};
+}
+
+function parseContent(content: unknown, param: string): string {
+    if (typeof content === "string") return content;
+    if (content == null) return "";
+    if (Array.isArray(content)) {
+        return content.map((part, index) => {
+            const {type, text} = (part ?? {}) as Record<string, unknown>;
+            if (type !== "text" || typeof text !== "string")
+                throw new InvalidRequestError(`${param}[${index}] must be a text part ({"type": "text", "text": …}); this engine serves text-only models.`, `${param}[${index}]`);
+            return text;
+        }).join("");
+    }
+    throw new InvalidRequestError(`${param} must be a string or an array of text parts.`, param);
+}
+
+function parseSampling(fields: Record<string, unknown>): SamplingSettings {
+    const stop = fields.stop;
+    let stopStrings: string[];
+    if (stop == null) stopStrings = [];
+    else if (typeof stop === "string") stopStrings = [stop];
+    else if (Array.isArray(stop) && stop.every((item) => typeof item === "string")) stopStrings = stop as string[];
+    else throw new InvalidRequestError("`stop` must be a string or an array of strings.", "stop");
+    if (stopStrings.length > 16)
+        throw new InvalidRequestError("`stop` may hold at most 16 strings.", "stop");
+
+    return {
+        temperature: optionalNumber(fields, "temperature", 0, 2) ?? 1,
+        topP: optionalNumber(fields, "top_p", 0, 1) ?? 1,
+        topK: optionalInteger(fields, "top_k", 0) ?? 40,
+        maxTokens: optionalInteger(fields, "max_completion_tokens", 1) ?? optionalInteger(fields, "max_tokens", 1),
+        stop: stopStrings.filter((item) => item !== ""),
+        seed: optionalInteger(fields, "seed", -(2 ** 53))
+    };
+}
+
+function optionalNumber(fields: Record<string, unknown>, name: string, min: number, max: number): number | null {
+    const value = fields[name];
+    if (value == null) return null;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max)
+        throw new InvalidRequestError(`\`${name}\` must be a number from ${min} to ${max}, got ${JSON.stringify(value)}.`, name);
+
+    return value;
+}
+
+function optionalInteger(fields: Record<string, unknown>, name: string, min: number): number | null {
+    const value = fields[name];
+    if (value == null) return null;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min)
+        throw new InvalidRequestError(`\`${name}\` must be an integer of at least ${min}, got ${JSON.stringify(value)}.`, name);
+
+    return value;
+}
+
+function optionalBoolean(fields: Record<string, unknown>, name: string): boolean | null {
+    const value = fields[name];
+    if (value == null) return null;
+    if (typeof value !== "boolean")
+        throw new InvalidRequestError(`\`${name}\` must be true or false.`, name);
+
+    return value;
+}
+
+function optionalString(fields: Record<string, unknown>, name: string): string | null {
+    const value = fields[name];
+    if (value == null) return null;
+    if (typeof value !== "string")
+        throw new InvalidRequestError(`\`${name}\` must be a string.`, name);
+
+    return value;
+}

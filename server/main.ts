@@ -1,0 +1,35 @@
+import {CliUsageError} from "./cli/CliUsageError";
+import {serveCommand, serveUsage} from "./cli/serveCommand";
+
+const usage = `belle <command> [options]
+
+Commands:
+  serve    run the BELLE engine: an OpenAI-compatible API on a local GGUF model
+
+${serveUsage}`;
+
+async function main(argv: string[]) {
+    const [command, ...rest] = argv;
+    switch (command) {
+        case "serve":
+            await serveCommand(rest);
+            return;
+        case undefined:
+        case "help":
+        case "--help":
+        case "-h":
+            process.stdout.write(`${usage}\n`);
+            return;
+        default:
+            throw new CliUsageError(`Unknown command "${command}".`);
+    }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+    if (error instanceof CliUsageError || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+        process.stderr.write(`belle: ${error.message}\n\n${usage}\n`);
+        process.exit(2);
+    }
+    process.stderr.write(`belle: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});
