@@ -126,7 +126,8 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
     writer.addTensor("output_norm.weight", [embd], GgmlType.F32, ones);
 
     // Channel 0 of the normalised hidden state is ~constant, so output row channel 0 acts as a per-token bias
-    const outputRows = randomRows(0.5);
+    // Scaled so the random part of a logit has the same spread (~2) whatever the width: the bias always wins
+    const outputRows = randomRows(0.5 * Math.sqrt(64 / embd));
     writer.addTensor("output.weight", [embd, vocabularySize], type, (rowIndex, row) => {
         outputRows(rowIndex, row);
         const tokenType = vocabulary.types[rowIndex];
