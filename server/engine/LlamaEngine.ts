@@ -4,7 +4,8 @@ import {
     type LlamaContextSequence, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {ContextLengthExceededError} from "./engineErrors";
-import {createBelleChatWrapper} from "./createBelleChatWrapper";
+import {BelleChatWrapper} from "./BelleChatWrapper";
+import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
@@ -38,11 +39,6 @@ export type EngineInfo = {
     slotsBusy: number,
     queued: number
 };
-
-/** Tokens kept as context for detokenizing the next token (SentencePiece spacing, multi-token characters). */
-const detokenizeContextTokens = 8;
-/** A character can span up to 4 byte tokens: wait that long for the rest of a split UTF-8 sequence. */
-const maxHeldTokens = 4;
 
 /**
  * One model, one context with `parallel` sequences, and a pool handing a sequence to each request. Batching
@@ -86,7 +82,7 @@ export class LlamaEngine {
 
         const hasTemplate = model.fileInfo.metadata.tokenizer?.chat_template != null;
         const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
-        const chatWrapper = useBelle ? createBelleChatWrapper() : resolveChatWrapper(model);
+        const chatWrapper = useBelle ? new BelleChatWrapper() : resolveChatWrapper(model);
         return new LlamaEngine(
             llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued
         );
@@ -161,8 +157,8 @@ export class LlamaEngine {
         const room = this._context.contextSize - promptTokens.length;
         const maxTokens = Math.min(sampling.maxTokens ?? room, room);
         const matcher = new StopStringMatcher(stopStrings);
-        const generated: Token[] = [];
-        let pending: Token[] = [];
+        const detokenizer = new IncrementalDetokenizer((tokens, special, last) => this._model.detokenize(tokens, special, last));
+        let generatedCount = 0;
         let text = "";
         let finishReason: FinishReason = "stop";
         let firstTokenTime: number | null = null;
@@ -180,17 +176,11 @@ export class LlamaEngine {
             seed: sampling.seed ?? undefined
         })) {
             firstTokenTime ??= performance.now();
-            generated.push(token);
-            pending.push(token);
-
-            const piece = this._model.detokenize(pending, false, generated.slice(-pending.length - detokenizeContextTokens, -pending.length));
-            if (!piece.endsWith("\uFFFD") || pending.length >= maxHeldTokens) {
-                emit(matcher.push(piece));
-                pending = [];
-            }
+            generatedCount++;
+            emit(matcher.push(detokenizer.push(token)));
 
             if (matcher.stopped) break;
-            if (generated.length >= maxTokens) {
+            if (generatedCount >= maxTokens) {
                 finishReason = "length";
                 break;
             }
@@ -201,7 +191,7 @@ export class LlamaEngine {
         }
 
         if (!matcher.stopped) {
-            if (pending.length > 0) emit(matcher.push(this._model.detokenize(pending, false, generated.slice(-pending.length - detokenizeContextTokens, -pending.length))));
+            emit(matcher.push(detokenizer.flush()));
             emit(matcher.flush());
         }
 
@@ -211,7 +201,7 @@ export class LlamaEngine {
             finishReason,
             promptTokens: promptTokens.length,
             cachedPromptTokens: reused,
-            completionTokens: generated.length,
+            completionTokens: generatedCount,
             promptMs: (firstTokenTime ?? endTime) - startTime,
             generationMs: endTime - (firstTokenTime ?? endTime)
         };
@@ -219,8 +209,12 @@ export class LlamaEngine {
 
     private _renderPrompt(request: GenerationRequest): {tokens: Token[], stopStrings: string[]} {
         const userStops = request.sampling.stop;
-        if (request.kind === "completion")
-            return {tokens: this._model.tokenize(request.prompt), stopStrings: userStops};
+        if (request.kind === "completion") {
+            const tokens = this._model.tokenize(request.prompt);
+            const bos = this._model.tokens.bos;
+            if (this._model.tokens.shouldPrependBosToken && bos != null && tokens[0] !== bos) tokens.unshift(bos);
+            return {tokens, stopStrings: userStops};
+        }
 
         const state = this._chatWrapper.generateContextState({chatHistory: toChatHistory(request.messages)});
         // Token-level triggers (EOS, a special token) end generation through the model's end-of-generation check;
