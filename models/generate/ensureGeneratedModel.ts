@@ -4,7 +4,7 @@ import path from "node:path";
 import {generateLlamaModel, type GenerateModelOptions} from "./generateLlamaModel";
 
 /** Bump when the generator's output changes, so cached files are regenerated. */
-const generatorVersion = 2;
+const generatorVersion = 3;
 
 export function getBelleCacheDir(): string {
     return process.env.BELLE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "belle");

@@ -101,7 +101,9 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
 
     // Uniform [-a, a) has standard deviation a/sqrt(3); scale matrices by 1/sqrt(fan-in) so activations stay O(1)
     const embeddingScale = 0.17;
-    const biasChannelValue = 0.3;
+    // Channel 0 must stay the largest share of the residual stream however wide and deep the model is
+    const biasChannelValue = 0.3 * Math.sqrt(embd / 64);
+    const depthScale = 1 / Math.sqrt(blockCount / 2);
     const embeddingRows = randomRows(embeddingScale);
     writer.addTensor("token_embd.weight", [embd, vocabularySize], type, (rowIndex, row) => {
         embeddingRows(rowIndex, row);
@@ -110,7 +112,7 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
 
     for (let block = 0; block < blockCount; block++) {
         const inScale = 1 / Math.sqrt(embd);
-        const outScale = 0.5 / Math.sqrt(embd);
+        const outScale = depthScale * 0.5 / Math.sqrt(embd);
         writer
             .addTensor(`blk.${block}.attn_norm.weight`, [embd], GgmlType.F32, ones)
             .addTensor(`blk.${block}.attn_q.weight`, [embd, embd], type, randomRows(inScale * 1.7))
@@ -120,7 +122,7 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
             .addTensor(`blk.${block}.ffn_norm.weight`, [embd], GgmlType.F32, ones)
             .addTensor(`blk.${block}.ffn_gate.weight`, [embd, ff], type, randomRows(inScale * 1.7))
             .addTensor(`blk.${block}.ffn_up.weight`, [embd, ff], type, randomRows(inScale * 1.7))
-            .addTensor(`blk.${block}.ffn_down.weight`, [ff, embd], type, zeroChannel(randomRows(0.5 / Math.sqrt(ff))));
+            .addTensor(`blk.${block}.ffn_down.weight`, [ff, embd], type, zeroChannel(randomRows(depthScale * 0.5 / Math.sqrt(ff))));
     }
 
     writer.addTensor("output_norm.weight", [embd], GgmlType.F32, ones);
