@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import {QueueFullError} from "../../server/engine/engineErrors";
+import {SequencePool} from "../../server/engine/SequencePool";
+import {StopStringMatcher} from "../../server/engine/StopStringMatcher";
+import {parseCgroupV2CpuMax, resolveThreadCount} from "../../server/engine/resolveThreadCount";
+
+describe("StopStringMatcher", () => {
+    it("holds back text that may start a stop string and releases it when it does not", () => {
+        const matcher = new StopStringMatcher(["<|end|>"]);
+        assert.equal(matcher.push("你好<|e"), "你好");
+        assert.equal(matcher.push("nd? no"), "<|end? no");
+        assert.equal(matcher.flush(), "");
+        assert.equal(matcher.stopped, false);
+    });
+
+    it("cuts at the earliest stop string even when it arrives split over chunks", () => {
+        const matcher = new StopStringMatcher(["\n\nHuman:", "。"]);
+        assert.equal(matcher.push("第一句\n\nHu"), "第一句");
+        assert.equal(matcher.push("man: 下一轮"), "");
+        assert.equal(matcher.stopped, true);
+        assert.equal(matcher.push("more"), "");
+
+        const sentence = new StopStringMatcher(["\n\nHuman:", "。"]);
+        assert.equal(sentence.push("你好。\n\nHuman:"), "你好");
+    });
+
+    it("returns held text at the end when generation stops for another reason", () => {
+        const matcher = new StopStringMatcher(["STOP"]);
+        assert.equal(matcher.push("abcST"), "abc");
+        assert.equal(matcher.flush(), "ST");
+    });
+});
+
+describe("SequencePool", () => {
+    it("hands out items, queues callers in order when none is free, and rejects past the queue bound", async () => {
+        const pool = new SequencePool(["a"], 1);
+        const first = await pool.acquire();
+        const waiting = pool.acquire();
+        assert.equal(pool.queued, 1);
+        await assert.rejects(pool.acquire(), QueueFullError);
+        pool.release(first);
+        assert.equal(await waiting, "a");
+        assert.equal(pool.busy, 1);
+    });
+
+    it("drops a waiter whose signal aborts, so it never takes a sequence", async () => {
+        const pool = new SequencePool([1], 4);
+        const held = await pool.acquire();
+        const controller = new AbortController();
+        const waiting = pool.acquire(controller.signal);
+        controller.abort(new Error("gone"));
+        await assert.rejects(waiting, /gone/);
+        assert.equal(pool.queued, 0);
+        pool.release(held);
+        assert.equal(pool.busy, 0);
+    });
+});
+
+describe("resolveThreadCount", () => {
+    it("never uses more threads than the CPUs the affinity mask and the cgroup quota allow", () => {
+        assert.equal(resolveThreadCount("auto", {affinityCpus: 2, quotaCpus: null}), 2);
+        assert.equal(resolveThreadCount("auto", {affinityCpus: 16, quotaCpus: 2}), 2);
+        assert.equal(resolveThreadCount("auto", {affinityCpus: 16, quotaCpus: 1.5}), 1);
+        assert.equal(resolveThreadCount("auto", {affinityCpus: 4, quotaCpus: 0.5}), 1);
+        assert.equal(resolveThreadCount(3, {affinityCpus: 1, quotaCpus: null}), 3, "an explicit count is the user's choice");
+        assert.throws(() => resolveThreadCount(0), RangeError);
+    });
+
+    it("reads cgroup v2 cpu.max", () => {
+        assert.equal(parseCgroupV2CpuMax("max 100000\n"), null);
+        assert.equal(parseCgroupV2CpuMax("200000 100000\n"), 2);
+        assert.equal(parseCgroupV2CpuMax("50000 100000"), 0.5);
+    });
+});
