@@ -1,18 +1,25 @@
 import {CliUsageError} from "./cli/CliUsageError";
+import {inspectCommand, inspectUsage} from "./cli/inspectCommand";
 import {serveCommand, serveUsage} from "./cli/serveCommand";
 
 const usage = `belle <command> [options]
 
 Commands:
   serve    run the BELLE engine: an OpenAI-compatible API on a local GGUF model
+  inspect  show what a GGUF file holds and the memory it needs
 
-${serveUsage}`;
+${serveUsage}
+
+${inspectUsage}`;
 
 async function main(argv: string[]) {
     const [command, ...rest] = argv;
     switch (command) {
         case "serve":
             await serveCommand(rest);
+            return;
+        case "inspect":
+            await inspectCommand(rest);
             return;
         case undefined:
         case "help":

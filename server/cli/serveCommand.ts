@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import {parseArgs} from "node:util";
-import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
 import {LlamaEngine, type GpuBackend, type PromptFormat} from "../engine/LlamaEngine";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {CliUsageError} from "./CliUsageError";
+import {resolveModelArgument} from "./resolveModelArgument";
 
 export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
 
@@ -49,7 +49,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
 
-    const modelPath = values.model === "embedded" ? await ensureEmbeddedModel() : values.model;
+    const modelPath = await resolveModelArgument(values.model);
     const token = process.env.BELLE_API_TOKEN ?? crypto.randomBytes(24).toString("base64url");
 
     log(`[engine] loading ${modelPath}`);
