@@ -283,7 +283,16 @@ async function fetchIntoPartial(url: URL, partialPath: string, {headers, signal,
             callback(null, chunk);
         }
     });
-    await pipeline(response, counter, fs.createWriteStream(partialPath, {flags: start === 0 ? "w" : "a"}), {signal});
+    const file = fs.createWriteStream(partialPath, {flags: start === 0 ? "w" : "a"});
+    const fileClosed = new Promise<void>((resolve) => file.once("close", () => resolve()));
+    try {
+        await pipeline(response, counter, file, {signal});
+    } finally {
+        // A cut connection rejects the pipeline while the last write may still be landing: wait for the file to
+        // close, so the partial file's size (where a resume starts) is final
+        file.destroy();
+        await fileClosed;
+    }
 
     if (totalBytes != null && downloadedBytes !== totalBytes)
         throw new RetryableResponseError(`the connection closed after ${downloadedBytes} of ${totalBytes} bytes`);
