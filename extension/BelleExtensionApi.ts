@@ -1,0 +1,20 @@
+import type * as vscode from "vscode";
+import type {EngineStatus} from "../webview/protocol/chatProtocol";
+
+/**
+ * What `activate()` returns. Other extensions may use it; the tests inside the VS Code host use it to reach the
+ * engine without going through the UI.
+ */
+export interface BelleExtensionApi {
+    readonly engine: {
+        readonly status: EngineStatus,
+        /** PID of the local engine process while it runs. */
+        readonly pid: number | undefined,
+        /** `http://127.0.0.1:<port>` of the local engine while it is ready. */
+        readonly baseUrl: string | undefined,
+        readonly onDidChangeStatus: vscode.Event<EngineStatus>,
+        start(): Promise<void>,
+        stop(): Promise<void>,
+        restart(): Promise<void>
+    }
+}
