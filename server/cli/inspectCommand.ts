@@ -1,3 +1,4 @@
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import {parseArgs} from "node:util";
 import {formatGgufSummary, inspectGguf} from "../../models/gguf/inspectGguf";
 import {CliUsageError} from "./CliUsageError";
@@ -30,8 +31,31 @@ export async function inspectCommand(argv: string[]): Promise<void> {
         throw new CliUsageError("--ctx-size and --parallel must be positive integers.");
 
     if (values.json) {
-        const {estimateMemory: _estimate, planGpuLayers: _plan, ...summary} = info;
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        const {estimateMemory, planGpuLayers, ...summary} = info;
+        const shape = {contextSize: contextSize ?? Math.min(info.contextLengthTrained ?? 4096, 4096), sequences};
+        const gpu = await readGpuState();
+        const plannedGpuLayers = gpu.freeVramBytes > 0 ? planGpuLayers({...shape, freeVramBytes: gpu.freeVramBytes}) : 0;
+        const memory = {
+            ...shape,
+            gpu,
+            plannedGpuLayers,
+            planned: estimateMemory({...shape, gpuLayers: plannedGpuLayers}),
+            cpuOnly: estimateMemory({...shape, gpuLayers: 0}),
+            allOnGpu: estimateMemory({...shape, gpuLayers: info.offloadableLayers})
+        };
+        process.stdout.write(`${JSON.stringify({...summary, memory}, null, 2)}\n`);
     } else
         process.stdout.write(`${formatGgufSummary(info, {contextSize, sequences})}\n`);
+}
+
+/** The GPU backend node-llama-cpp would use here and its free memory (0 without a GPU). */
+async function readGpuState(): Promise<{backend: string, freeVramBytes: number, totalVramBytes: number}> {
+    const llama = await getLlama({gpu: "auto", build: "never", logLevel: LlamaLogLevel.error});
+    try {
+        if (llama.gpu === false) return {backend: "cpu", freeVramBytes: 0, totalVramBytes: 0};
+        const vram = await llama.getVramState();
+        return {backend: llama.gpu, freeVramBytes: vram.free, totalVramBytes: vram.total};
+    } finally {
+        await llama.dispose();
+    }
 }

@@ -1,0 +1,17 @@
+/** Every command the extension registers; a test checks this list against package.json's `contributes.commands`. */
+export const commandIds = {
+    openChat: "belle.openChat",
+    newChat: "belle.newChat",
+    startEngine: "belle.startEngine",
+    stopEngine: "belle.stopEngine",
+    restartEngine: "belle.restartEngine",
+    selectModel: "belle.selectModel",
+    downloadModel: "belle.downloadModel",
+    sendSelectionToChat: "belle.sendSelectionToChat",
+    configureGpuOffload: "belle.configureGpuOffload",
+    setRemoteApiKey: "belle.setRemoteApiKey",
+    showEngineActions: "belle.showEngineActions",
+    showLogs: "belle.showLogs"
+} as const;
+
+export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -1,0 +1,47 @@
+import * as vscode from "vscode";
+import type {ConversationSettings} from "../../webview/protocol/chatProtocol";
+
+export interface BelleSettings {
+    /** "" (none yet), "embedded", a catalog id, or a .gguf path. */
+    model: string,
+    gpuLayers: "auto" | number,
+    backend: "auto" | "cuda" | "vulkan" | "metal" | "cpu",
+    contextSize: number,
+    parallel: number,
+    threads: "auto" | number,
+    conversationDefaults: ConversationSettings,
+    remoteUrl: string,
+    remoteModel: string
+}
+
+/** The `belle.*` settings, with out-of-range or mistyped values replaced by their defaults. */
+export function readBelleSettings(): BelleSettings {
+    const config = vscode.workspace.getConfiguration("belle");
+    const number = (key: string, fallback: number, min: number, max: number) => {
+        const value = config.get<unknown>(key);
+        return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+    };
+    const autoOrCount = (key: string): "auto" | number => {
+        const value = config.get<unknown>(key);
+        if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+        if (typeof value === "string" && /^\d+$/.test(value.trim())) return Number(value.trim());
+        return "auto";
+    };
+    const backend = config.get<string>("backend", "auto");
+    return {
+        model: config.get<string>("model", "").trim(),
+        gpuLayers: autoOrCount("gpuLayers"),
+        backend: backend === "cuda" || backend === "vulkan" || backend === "metal" || backend === "cpu" ? backend : "auto",
+        contextSize: Math.round(number("contextSize", 4096, 256, 1 << 20)),
+        parallel: Math.round(number("parallel", 4, 1, 64)),
+        threads: autoOrCount("threads") === 0 ? "auto" : autoOrCount("threads"),
+        conversationDefaults: {
+            systemPrompt: config.get<string>("systemPrompt", ""),
+            temperature: number("temperature", 0.7, 0, 2),
+            topP: number("topP", 0.9, 0, 1),
+            maxTokens: Math.round(number("maxTokens", 1024, 1, 1_000_000))
+        },
+        remoteUrl: config.get<string>("remote.url", "").trim().replace(/\/+$/, ""),
+        remoteModel: config.get<string>("remote.model", "").trim()
+    };
+}

@@ -1,0 +1,288 @@
+import {fork, type ChildProcess} from "node:child_process";
+import readline from "node:readline";
+import * as vscode from "vscode";
+import type {EngineState, EngineStatus} from "../../webview/protocol/chatProtocol";
+
+/** The JSON line `belle serve` prints on stdout once it listens. */
+export interface EngineReadyLine {
+    event: "ready",
+    host: string,
+    port: number,
+    token: string,
+    model: string,
+    modelPath: string,
+    backend: string,
+    gpuLayers: number,
+    threads: number,
+    contextSize: number,
+    parallel: number,
+    promptFormat: string
+}
+
+export interface EngineLaunch {
+    /** Arguments after `serve`. */
+    args: string[],
+    /** Name shown in the status bar before the engine reports its own. */
+    displayModel: string
+}
+
+export interface EngineSupervisorOptions {
+    serverScriptPath: string,
+    log: vscode.LogOutputChannel,
+    /** Resolved anew at each start, so a settings change takes effect on the next (re)start. */
+    resolveLaunch: () => Promise<EngineLaunch>,
+    startTimeoutMs?: number,
+    /** Crashes within `crashWindowMs` after which the supervisor stops restarting and reports an error. */
+    maxCrashes?: number,
+    crashWindowMs?: number,
+    stopGraceMs?: number
+}
+
+export class EngineStartError extends Error {
+    public constructor(message: string) {
+        super(message);
+        this.name = "EngineStartError";
+    }
+}
+
+/**
+ * Owns the engine child process: starts it with VS Code's own runtime, reads its ready line, restarts it with
+ * backoff after a crash (until the crash budget is spent), and stops it gracefully, then by force.
+ */
+export class EngineSupervisor implements vscode.Disposable {
+    private readonly _onDidChangeStatus = new vscode.EventEmitter<EngineStatus>();
+    public readonly onDidChangeStatus = this._onDidChangeStatus.event;
+
+    private _child: ChildProcess | undefined;
+    private _ready: EngineReadyLine | undefined;
+    private _state: EngineState = "stopped";
+    private _error: string | null = null;
+    private _displayModel: string | null = null;
+    private _lastTokensPerSecond: number | null = null;
+    private _activeRequests = 0;
+    private _starting: Promise<EngineReadyLine> | undefined;
+    private _stopping: Promise<void> | undefined;
+    private _crashTimes: number[] = [];
+    private _restartTimer: NodeJS.Timeout | undefined;
+    private _disposed = false;
+
+    public constructor(private readonly _options: EngineSupervisorOptions) {}
+
+    public get status(): EngineStatus {
+        return {
+            state: this._state,
+            model: this._ready?.model ?? this._displayModel,
+            backend: this._ready == null ? null : describeBackend(this._ready.backend, this._ready.gpuLayers),
+            remote: false,
+            lastTokensPerSecond: this._lastTokensPerSecond,
+            error: this._error
+        };
+    }
+
+    public get pid(): number | undefined {
+        return this._child?.exitCode == null && this._child?.signalCode == null ? this._child?.pid : undefined;
+    }
+
+    public get ready(): EngineReadyLine | undefined {
+        return this._state === "ready" || this._state === "busy" ? this._ready : undefined;
+    }
+
+    public get baseUrl(): string | undefined {
+        const ready = this.ready;
+        return ready == null ? undefined : `http://${ready.host}:${ready.port}`;
+    }
+
+    /** Starts the engine unless it runs; resolves once it is ready. A start already under way is joined. */
+    public async ensureStarted(): Promise<EngineReadyLine> {
+        const ready = this.ready;
+        if (ready != null) return ready;
+        if (this._stopping != null) await this._stopping;
+        this._starting ??= this._start().finally(() => { this._starting = undefined; });
+        return this._starting;
+    }
+
+    public async stop(): Promise<void> {
+        this._clearRestartTimer();
+        this._crashTimes = [];
+        this._stopping ??= this._stop().finally(() => { this._stopping = undefined; });
+        await this._stopping;
+    }
+
+    public async restart(): Promise<void> {
+        await this.stop();
+        this._error = null;
+        await this.ensureStarted();
+    }
+
+    /** A chat request started (+1) or ended (-1); the status shows "busy" while any runs. */
+    public trackRequest(delta: 1 | -1, tokensPerSecond?: number): void {
+        this._activeRequests = Math.max(0, this._activeRequests + delta);
+        if (tokensPerSecond != null && Number.isFinite(tokensPerSecond)) this._lastTokensPerSecond = tokensPerSecond;
+        if (this._state === "ready" || this._state === "busy")
+            this._setState(this._activeRequests > 0 ? "busy" : "ready");
+        else
+            this._fire();
+    }
+
+    public dispose(): void {
+        this._disposed = true;
+        void this.stop();
+        this._onDidChangeStatus.dispose();
+    }
+
+    private async _start(): Promise<EngineReadyLine> {
+        if (this._disposed) throw new EngineStartError(vscode.l10n.t("The BELLE extension is shutting down."));
+        this._clearRestartTimer();
+        this._error = null;
+        const launch = await this._options.resolveLaunch();
+        this._displayModel = launch.displayModel;
+        this._setState("starting");
+
+        const args = ["serve", ...launch.args, "--parent-pid", String(process.pid)];
+        this._options.log.info(`[engine] starting: ${process.execPath} ${this._options.serverScriptPath} ${args.join(" ")}`);
+        const child = fork(this._options.serverScriptPath, args, {
+            execPath: process.execPath,
+            silent: true,
+            // VS Code's runtime is Electron on the desktop: make it behave as plain Node for the engine
+            env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
+        });
+        this._child = child;
+        this._ready = undefined;
+
+        let stderrTail: string[] = [];
+        readline.createInterface({input: child.stderr!}).on("line", (line) => {
+            this._options.log.info(`[engine] ${line}`);
+            stderrTail = [...stderrTail.slice(-19), line];
+        });
+
+        const readyLine = new Promise<EngineReadyLine>((resolve, reject) => {
+            const timeoutMs = this._options.startTimeoutMs ?? 10 * 60_000;
+            const timer = setTimeout(() => {
+                reject(new EngineStartError(vscode.l10n.t("The engine did not become ready within {0} s.", Math.round(timeoutMs / 1000))));
+                child.kill("SIGKILL");
+            }, timeoutMs);
+            readline.createInterface({input: child.stdout!}).on("line", (line) => {
+                const parsed = parseReadyLine(line);
+                if (parsed == null) {
+                    if (line.trim() !== "") this._options.log.info(`[engine stdout] ${line}`);
+                    return;
+                }
+                clearTimeout(timer);
+                resolve(parsed);
+            });
+            child.once("exit", (code, signal) => {
+                clearTimeout(timer);
+                const lastLines = stderrTail.filter((line) => line.trim() !== "").slice(-3).join(" ");
+                reject(new EngineStartError(vscode.l10n.t("The engine exited before it was ready ({0}). {1}", signal ?? `exit code ${code}`, lastLines)));
+            });
+            child.once("error", (error) => {
+                clearTimeout(timer);
+                reject(new EngineStartError(vscode.l10n.t("The engine could not be started: {0}", error.message)));
+            });
+        });
+
+        child.once("exit", (code, signal) => this._onExit(child, code, signal));
+
+        try {
+            this._ready = await readyLine;
+        } catch (error) {
+            if (this._child === child) {
+                this._error = (error as Error).message;
+                this._setState("error");
+            }
+            throw error;
+        }
+        this._options.log.info(
+            `[engine] ready on ${this._ready.host}:${this._ready.port} (pid ${child.pid}, model ${this._ready.model}, ` +
+            `${describeBackend(this._ready.backend, this._ready.gpuLayers)}, ${this._ready.threads} threads)`
+        );
+        this._setState(this._activeRequests > 0 ? "busy" : "ready");
+        return this._ready;
+    }
+
+    private _onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+        if (this._child !== child) return;
+        this._child = undefined;
+        const wasReady = this._ready != null;
+        this._ready = undefined;
+        if (this._stopping != null || this._disposed) {
+            this._setState("stopped");
+            return;
+        }
+        this._options.log.warn(`[engine] exited unexpectedly (${signal ?? `exit code ${code}`})`);
+        if (!wasReady) return; // a failed start is reported by _start; restarting it in a loop would not help
+
+        const now = Date.now();
+        const windowMs = this._options.crashWindowMs ?? 3 * 60_000;
+        this._crashTimes = [...this._crashTimes.filter((time) => now - time < windowMs), now];
+        const maxCrashes = this._options.maxCrashes ?? 5;
+        if (this._crashTimes.length >= maxCrashes) {
+            this._error = vscode.l10n.t("The engine crashed {0} times within {1} minutes; it is not restarted again. See the log.", this._crashTimes.length, Math.round(windowMs / 60_000));
+            this._setState("error");
+            return;
+        }
+        const delayMs = Math.min(30_000, 500 * 2 ** (this._crashTimes.length - 1));
+        this._error = vscode.l10n.t("The engine stopped ({0}); restarting it.", signal ?? `exit code ${code}`);
+        this._setState("starting");
+        this._restartTimer = setTimeout(() => {
+            this._restartTimer = undefined;
+            this.ensureStarted().catch((error: unknown) => this._options.log.error(`[engine] restart failed: ${(error as Error).message}`));
+        }, delayMs);
+    }
+
+    private async _stop(): Promise<void> {
+        const child = this._child;
+        if (child == null || child.exitCode != null || child.signalCode != null) {
+            this._child = undefined;
+            this._ready = undefined;
+            if (this._state !== "error") this._setState("stopped");
+            return;
+        }
+        this._options.log.info(`[engine] stopping (pid ${child.pid})`);
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGTERM");
+        const graceMs = this._options.stopGraceMs ?? 2000;
+        const timer = setTimeout(() => {
+            this._options.log.warn(`[engine] did not stop within ${graceMs} ms; killing it`);
+            child.kill("SIGKILL");
+        }, graceMs);
+        await exited;
+        clearTimeout(timer);
+        this._child = undefined;
+        this._ready = undefined;
+        this._error = null;
+        this._setState("stopped");
+    }
+
+    private _clearRestartTimer(): void {
+        if (this._restartTimer != null) clearTimeout(this._restartTimer);
+        this._restartTimer = undefined;
+    }
+
+    private _setState(state: EngineState): void {
+        this._state = state;
+        this._fire();
+    }
+
+    private _fire(): void {
+        if (!this._disposed) this._onDidChangeStatus.fire(this.status);
+    }
+}
+
+function parseReadyLine(line: string): EngineReadyLine | null {
+    if (!line.startsWith("{")) return null;
+    try {
+        const value = JSON.parse(line) as Partial<EngineReadyLine>;
+        return value.event === "ready" && typeof value.port === "number" && typeof value.token === "string"
+            ? value as EngineReadyLine
+            : null;
+    } catch {
+        return null; // not the ready line: logged as plain output by the caller
+    }
+}
+
+function describeBackend(backend: string, gpuLayers: number): string {
+    if (backend === "cpu" || backend === "false" || gpuLayers === 0) return "CPU";
+    const name = backend === "cuda" ? "CUDA" : backend === "vulkan" ? "Vulkan" : backend === "metal" ? "Metal" : backend;
+    return `${name} (${gpuLayers} layers)`;
+}

@@ -1,0 +1,165 @@
+import * as vscode from "vscode";
+import {uiStrings} from "../webview/protocol/uiStrings";
+import type {BelleExtensionApi} from "./BelleExtensionApi";
+import {ChatEndpoints, remoteApiKeySecret} from "./chat/ChatEndpoints";
+import {ChatWebviews} from "./chat/ChatWebviews";
+import {ConversationStore} from "./chat/ConversationStore";
+import {commandIds} from "./commandIds";
+import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
+import {readBelleSettings} from "./config/readBelleSettings";
+import {EngineSupervisor} from "./engine/EngineSupervisor";
+import {resolveEngineLaunch} from "./engine/resolveEngineLaunch";
+import {describeState, EngineStatusBar} from "./status/EngineStatusBar";
+
+let supervisor: EngineSupervisor | undefined;
+
+/**
+ * Cheap by design: registers commands, views and the status bar. No model is read and no engine starts until
+ * the user opens the chat, sends a message or starts the engine.
+ */
+export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
+    const log = vscode.window.createOutputChannel("BELLE", {log: true});
+    context.subscriptions.push(log);
+    const serverScriptPath = context.asAbsolutePath("dist/server.mjs");
+
+    const engine = new EngineSupervisor({
+        serverScriptPath,
+        log,
+        resolveLaunch: async () => resolveEngineLaunch(readBelleSettings())
+    });
+    supervisor = engine;
+    context.subscriptions.push(engine);
+
+    const endpoints = new ChatEndpoints(engine, readBelleSettings, context.secrets);
+    const statusBar = new EngineStatusBar();
+    statusBar.update(endpoints.status);
+    context.subscriptions.push(endpoints, statusBar, endpoints.onDidChangeStatus((status) => statusBar.update(status)));
+
+    const webviews = new ChatWebviews(context.extensionUri, {
+        store: new ConversationStore(context.globalStorageUri.fsPath),
+        endpoints,
+        log,
+        defaultSettings: () => readBelleSettings().conversationDefaults,
+        uiStrings: () => Object.fromEntries(Object.entries(uiStrings).map(([key, english]) => [key, vscode.l10n.t(english)])),
+        runCommand: (command) => vscode.commands.executeCommand(command)
+    });
+    context.subscriptions.push(webviews);
+
+    /** Starts the local engine when the chat will need it, reporting a failure with its reason and the log. */
+    const startEngineIfConfigured = () => {
+        const settings = readBelleSettings();
+        if (settings.remoteUrl !== "" || settings.model === "") return;
+        engine.ensureStarted().catch((error: unknown) => reportEngineError(error, log));
+    };
+
+    const register = (command: string, callback: (...args: never[]) => unknown) =>
+        context.subscriptions.push(vscode.commands.registerCommand(command, callback));
+
+    register(commandIds.openChat, () => {
+        webviews.openPanel();
+        startEngineIfConfigured();
+    });
+    register(commandIds.newChat, () => webviews.targetSession().showNewConversation());
+    register(commandIds.startEngine, async () => {
+        try {
+            await engine.ensureStarted();
+        } catch (error) {
+            reportEngineError(error, log);
+        }
+    });
+    register(commandIds.stopEngine, () => engine.stop());
+    register(commandIds.restartEngine, async () => {
+        try {
+            await engine.restart();
+        } catch (error) {
+            reportEngineError(error, log);
+        }
+    });
+    register(commandIds.selectModel, () => selectModel());
+    register(commandIds.downloadModel, () => downloadModelCommand());
+    register(commandIds.configureGpuOffload, () => configureGpuOffload(serverScriptPath, log));
+    register(commandIds.sendSelectionToChat, () => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor == null) return;
+        const text = editor.selections.map((selection) => editor.document.getText(selection)).filter((part) => part !== "").join("\n\n");
+        if (text === "") {
+            void vscode.window.showInformationMessage(vscode.l10n.t("Select some text first."));
+            return;
+        }
+        const language = editor.document.languageId;
+        const isProse = language === "plaintext" || language === "markdown";
+        webviews.targetSession().fillInput(isProse ? text : `\`\`\`${language}\n${text}\n\`\`\`\n`, false);
+        startEngineIfConfigured();
+    });
+    register(commandIds.setRemoteApiKey, async () => {
+        const key = await vscode.window.showInputBox({
+            title: vscode.l10n.t("API key for the remote endpoint"),
+            prompt: vscode.l10n.t("Stored in VS Code's secret storage, never in settings or logs. Leave empty to remove it."),
+            password: true,
+            ignoreFocusOut: true
+        });
+        if (key == null) return;
+        if (key.trim() === "") await context.secrets.delete(remoteApiKeySecret);
+        else await context.secrets.store(remoteApiKeySecret, key.trim());
+    });
+    register(commandIds.showLogs, () => log.show());
+    register(commandIds.showEngineActions, async () => {
+        const status = endpoints.status;
+        const actions: Array<vscode.QuickPickItem & {command: string}> = [
+            {label: `$(comment-discussion) ${vscode.l10n.t("Open Chat")}`, command: commandIds.openChat},
+            ...(status.state === "stopped" || status.state === "error"
+                ? [{label: `$(play) ${vscode.l10n.t("Start Engine")}`, command: commandIds.startEngine}]
+                : [{label: `$(debug-stop) ${vscode.l10n.t("Stop Engine")}`, command: commandIds.stopEngine}]),
+            {label: `$(debug-restart) ${vscode.l10n.t("Restart Engine")}`, command: commandIds.restartEngine},
+            {label: `$(library) ${vscode.l10n.t("Select Model")}`, command: commandIds.selectModel},
+            {label: `$(cloud-download) ${vscode.l10n.t("Download Model")}`, command: commandIds.downloadModel},
+            {label: `$(chip) ${vscode.l10n.t("Configure GPU Offload")}`, command: commandIds.configureGpuOffload},
+            {label: `$(output) ${vscode.l10n.t("Show Engine Logs")}`, command: commandIds.showLogs}
+        ];
+        const picked = await vscode.window.showQuickPick(actions, {
+            title: `BELLE: ${status.model ?? vscode.l10n.t("no model")} · ${describeState(status.state)}`,
+            placeHolder: status.error ?? undefined
+        });
+        if (picked != null) await vscode.commands.executeCommand(picked.command);
+    });
+
+    context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration("belle")) return;
+        endpoints.refresh();
+        const engineKeys = ["model", "gpuLayers", "backend", "contextSize", "parallel", "threads"];
+        const engineChanged = engineKeys.some((key) => event.affectsConfiguration(`belle.${key}`));
+        if (engineChanged && engine.pid != null) {
+            log.info("[engine] settings changed: restarting the engine");
+            engine.restart().catch((error: unknown) => reportEngineError(error, log));
+        } else if (engineChanged && event.affectsConfiguration("belle.model"))
+            startEngineIfConfigured();
+    }));
+
+    return {
+        engine: {
+            get status() { return engine.status; },
+            get pid() { return engine.pid; },
+            get baseUrl() { return engine.baseUrl; },
+            onDidChangeStatus: engine.onDidChangeStatus,
+            start: async () => { await engine.ensureStarted(); },
+            stop: () => engine.stop(),
+            restart: () => engine.restart()
+        }
+    };
+}
+
+/** VS Code waits for the returned promise: the engine gets its graceful shutdown. */
+export function deactivate(): Promise<void> | undefined {
+    return supervisor?.stop();
+}
+
+function reportEngineError(error: unknown, log: vscode.LogOutputChannel): void {
+    const message = (error as Error).message;
+    log.error(`[engine] ${message}`);
+    const showLogs = vscode.l10n.t("Show Logs");
+    const selectModelAction = vscode.l10n.t("Select Model");
+    void vscode.window.showErrorMessage(vscode.l10n.t("BELLE engine: {0}", message), showLogs, selectModelAction).then((choice) => {
+        if (choice === showLogs) log.show();
+        else if (choice === selectModelAction) void vscode.commands.executeCommand(commandIds.selectModel);
+    });
+}
