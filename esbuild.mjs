@@ -48,12 +48,22 @@ const builds = [
     }
 ].filter((options) => options.entryPoints.every((entry) => fs.existsSync(entry)));
 
+/** Codicons for `<vscode-icon>`: the webview may load files only from dist/webview (localResourceRoots). */
+function copyWebviewAssets() {
+    if (!fs.existsSync("webview/main.ts")) return;
+    fs.mkdirSync("dist/webview/codicons", {recursive: true});
+    for (const file of ["codicon.css", "codicon.ttf"])
+        fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/codicons/${file}`);
+}
+
 if (watch) {
+    copyWebviewAssets();
     for (const options of builds)
         await (await esbuild.context(options)).watch();
     console.log("[esbuild] watching");
 } else {
     const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+    copyWebviewAssets();
     fs.mkdirSync("dist", {recursive: true});
     fs.writeFileSync("dist/meta.json", JSON.stringify(results.map((result) => result.metafile)));
 }

@@ -143,17 +143,18 @@ export class ChatSession implements vscode.Disposable {
             void this._webview.postMessage(pending).then(undefined, () => undefined);
     }
 
-    private async _conversationFor(id: string | null): Promise<Conversation> {
+    private async _conversationFor(id: string | null, settings?: ConversationSettings): Promise<Conversation> {
         if (id != null) {
             const existing = this._conversation?.id === id ? this._conversation : await this._deps.store.get(id);
             if (existing != null) return existing;
         }
-        return this._deps.store.create(this._deps.defaultSettings());
+        const defaults = this._deps.defaultSettings();
+        return this._deps.store.create(settings == null ? defaults : sanitizeSettings(settings, defaults));
     }
 
-    private async _onSend({conversationId, text}: CommandMap["chat/send"]): Promise<void> {
+    private async _onSend({conversationId, text, settings}: CommandMap["chat/send"]): Promise<void> {
         if (text.trim() === "") return;
-        const conversation = await this._conversationFor(conversationId);
+        const conversation = await this._conversationFor(conversationId, settings);
         conversation.turns.push({role: "user", content: text});
         await this._answer(conversation);
     }

@@ -76,7 +76,12 @@ export interface CommandMap {
     /** Sent once the webview has installed its message listener; the extension posts nothing before it. */
     "ready": {conversationId: string | null},
     /** Append a user turn to the conversation (created when null) and stream the assistant's answer. */
-    "chat/send": {conversationId: string | null, text: string},
+    "chat/send": {
+        conversationId: string | null,
+        text: string,
+        /** Settings chosen in the webview before the conversation existed; used only when this creates it. */
+        settings?: ConversationSettings
+    },
     "chat/stop": {streamId: string},
     /** Drop the last assistant turn and answer the last user turn again. */
     "chat/regenerate": {conversationId: string},

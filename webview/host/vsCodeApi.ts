@@ -1,0 +1,13 @@
+import type {WebviewToExtensionMessage} from "../protocol/chatProtocol";
+
+/** What VS Code injects into a webview. `acquireVsCodeApi` may be called once per page load. */
+export interface VsCodeApi {
+    postMessage(message: WebviewToExtensionMessage): void,
+    /** Whatever a previous load of this webview stored: possibly from an older version, so checked on read. */
+    getState(): unknown,
+    setState(state: unknown): void
+}
+
+declare global {
+    function acquireVsCodeApi(): VsCodeApi;
+}
