@@ -134,7 +134,14 @@ export class EngineSupervisor implements vscode.Disposable {
         if (this._disposed) throw new EngineStartError(vscode.l10n.t("The BELLE extension is shutting down."));
         this._clearRestartTimer();
         this._error = null;
-        const launch = await this._options.resolveLaunch();
+        let launch: EngineLaunch;
+        try {
+            launch = await this._options.resolveLaunch();
+        } catch (error) {
+            this._error = (error as Error).message;
+            this._setState("error");
+            throw error;
+        }
         this._displayModel = launch.displayModel;
         this._setState("starting");
 

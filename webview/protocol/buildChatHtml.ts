@@ -24,7 +24,7 @@ function escapeHtml(text: string): string {
 export function buildChatHtml({cspSource, nonce, scriptUri, styleUri, codiconsUri, lang, title}: ChatHtmlOptions): string {
     // A nonce is base64 or hex; anything else would break out of the CSP header, so it is refused, not escaped.
     if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error("buildChatHtml: the nonce must be 16+ base64 characters");
-    if (/[;'"\r\n]/.test(cspSource)) throw new Error("buildChatHtml: cspSource must be a list of sources");
+    if (/[;"\r\n]/.test(cspSource)) throw new Error("buildChatHtml: cspSource must be a list of sources");
     const csp = [
         "default-src 'none'",
         `style-src ${cspSource} 'nonce-${nonce}'`,

@@ -1,0 +1,28 @@
+import type {Page} from "playwright-core";
+
+/**
+ * Runs a command by its palette label (e.g. "BELLE: Open Chat") the way a user does: F1, type, click the entry.
+ * Retries until `timeoutMs`, since an extension's commands appear only once the extension host has scanned it.
+ */
+export async function runPaletteCommand(page: Page, label: string, {timeoutMs = 30_000}: {timeoutMs?: number} = {}): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const remainingMs = (atMostMs = Infinity) => Math.max(1, Math.min(atMostMs, deadline - Date.now()));
+    // The quick input's text box; a bare `.quick-input-widget input` would hit its checkbox first.
+    const input = page.locator(".quick-input-widget .quick-input-box input");
+    // Clicked rather than Enter: fuzzy matching may rank another entry first.
+    const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {hasText: label}).first();
+    for (;;) {
+        await page.keyboard.press("F1");
+        await input.waitFor({state: "visible", timeout: remainingMs()});
+        await input.fill(`>${label}`);
+        try {
+            await row.waitFor({state: "visible", timeout: remainingMs(3_000)});
+            break;
+        } catch (error) {
+            if (Date.now() > deadline) throw new Error(`the command palette never offered "${label}": ${(error as Error).message}`);
+            await page.keyboard.press("Escape");
+        }
+    }
+    await row.click();
+    await input.waitFor({state: "hidden", timeout: remainingMs()});
+}
