@@ -13,6 +13,7 @@ export const chatSidebarViewId = "belle.chatView";
 export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvider, vscode.WebviewPanelSerializer {
     private readonly _disposables: vscode.Disposable[] = [];
     private _panel: vscode.WebviewPanel | undefined;
+    private _view: vscode.WebviewView | undefined;
     private readonly _sessions = new Map<vscode.Webview, ChatSession>();
     private _lastFocused: ChatSession | undefined;
 
@@ -37,11 +38,16 @@ export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvid
         return this._adoptPanel(panel);
     }
 
-    /** The session a command such as "Send Selection to Chat" should use: the last focused one, else the panel. */
+    /**
+     * The session a command such as "Send Selection to Chat" should use, brought into view: the last focused one
+     * (panel or sidebar), else the panel.
+     */
     public targetSession(): ChatSession {
-        return this._lastFocused != null && [...this._sessions.values()].includes(this._lastFocused)
-            ? this._lastFocused
-            : this.openPanel();
+        const session = this._lastFocused;
+        if (session == null || ![...this._sessions.values()].includes(session)) return this.openPanel();
+        if (this._panel != null && this._sessions.get(this._panel.webview) === session) this._panel.reveal();
+        else this._view?.show(true);
+        return session;
     }
 
     public async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
@@ -50,11 +56,15 @@ export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvid
     }
 
     public resolveWebviewView(view: vscode.WebviewView): void {
+        this._view = view;
         view.webview.options = {enableScripts: true, localResourceRoots: this._resourceRoots()};
         const session = this._attach(view.webview);
         this._lastFocused ??= session;
         view.onDidChangeVisibility(() => { if (view.visible) this._lastFocused = session; });
-        view.onDidDispose(() => this._detach(view.webview));
+        view.onDidDispose(() => {
+            this._detach(view.webview);
+            if (this._view === view) this._view = undefined;
+        });
     }
 
     public dispose(): void {

@@ -167,5 +167,34 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await chat.waitForFunction(lightBackground, "body", {timeout: 15_000});
             await page.screenshot({path: path.join(screenshotsDir, "chat-light.png")});
         });
+
+        it("puts the editor's selection into the chat input with BELLE: Send Selection to Chat", async function () {
+            this.timeout(60_000);
+            assert.ok(chat != null, "the chat did not open");
+            await runPaletteCommand(page, "File: New Untitled Text File");
+            const editor = page.locator(".monaco-editor .view-lines").last();
+            await editor.waitFor();
+            await editor.click();
+            await page.keyboard.insertText("请把这句话翻译成英文：今天天气很好 ☀️");
+            await page.keyboard.press("Control+A");
+            await runPaletteCommand(page, "BELLE: Send Selection to Chat");
+            const input = chat.getByRole("textbox", {name: uiStrings.inputLabel, exact: true});
+            await chat.waitForFunction(
+                (expected) => Array.from(document.querySelectorAll("textarea")).some((area) => area.value.includes(expected)),
+                "今天天气很好 ☀️", {timeout: 15_000}
+            );
+            assert.match(await input.inputValue(), /请把这句话翻译成英文：今天天气很好 ☀️/);
+        });
+
+        it("comes back with its conversation after the window reloads", async function () {
+            this.timeout(120_000);
+            assert.ok(chat != null, "the chat did not open");
+            await page.reload();
+            await page.locator(".monaco-workbench").waitFor({timeout: 30_000});
+            // The panel's serializer revives it; the webview asks for the conversation it showed before.
+            chat = await findWebviewFrame(page, (frame) => frame.getByRole("article", {name: uiStrings.userRole, exact: true}).filter({hasText: "你好"}), {timeoutMs: 60_000});
+            const answers = chat.getByRole("article", {name: uiStrings.assistantRole, exact: true});
+            await answers.filter({hasText: cjk}).first().waitFor({timeout: 10_000});
+        });
     });
 });
