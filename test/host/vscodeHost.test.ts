@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {execFile} from "node:child_process";
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {promisify} from "node:util";
@@ -179,11 +180,30 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await page.keyboard.press("Control+A");
             await runPaletteCommand(page, "BELLE: Send Selection to Chat");
             const input = chat.getByRole("textbox", {name: uiStrings.inputLabel, exact: true});
-            await chat.waitForFunction(
-                (expected) => Array.from(document.querySelectorAll("textarea")).some((area) => area.value.includes(expected)),
-                "今天天气很好 ☀️", {timeout: 15_000}
-            );
+            for (const deadline = Date.now() + 15_000; !(await input.inputValue()).includes("今天天气很好 ☀️");) {
+                assert.ok(Date.now() < deadline, `the chat input holds "${await input.inputValue()}"`);
+                await page.waitForTimeout(100);
+            }
             assert.match(await input.inputValue(), /请把这句话翻译成英文：今天天气很好 ☀️/);
+        });
+
+        it("answers again after its engine process is killed, keeping the conversation", async function () {
+            this.timeout(firstAnswerTimeoutMs + 60_000);
+            assert.ok(chat != null, "the chat did not open");
+            const engines = findProcesses(path.join(repoRoot, "dist", "server.mjs"));
+            assert.ok(engines.length > 0, "no engine process found");
+            for (const pid of engines) process.kill(pid, "SIGKILL");
+
+            const input = chat.getByRole("textbox", {name: uiStrings.inputLabel, exact: true});
+            await input.fill("再见");
+            await input.press("Enter");
+            const answers = chat.getByRole("article", {name: uiStrings.assistantRole, exact: true});
+            await chat.getByRole("article", {name: uiStrings.userRole, exact: true}).filter({hasText: "再见"}).waitFor({timeout: 10_000});
+            await answers.nth(1).filter({hasText: cjk}).waitFor({timeout: firstAnswerTimeoutMs});
+            await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
+            assert.match(await answers.first().innerText(), cjk, "the first answer is still there");
+            const restarted = findProcesses(path.join(repoRoot, "dist", "server.mjs"));
+            assert.ok(restarted.length > 0 && restarted.every((pid) => !engines.includes(pid)), "a new engine process answered");
         });
 
         it("comes back with its conversation after the window reloads", async function () {
@@ -191,10 +211,28 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             assert.ok(chat != null, "the chat did not open");
             await page.reload();
             await page.locator(".monaco-workbench").waitFor({timeout: 30_000});
-            // The panel's serializer revives it; the webview asks for the conversation it showed before.
+            // A restored editor group renders only its active tab: show the chat's, as a user would. The panel's
+            // serializer then revives it, and the webview asks for the conversation it showed before.
+            const tab = page.locator(".tabs-container .tab", {hasText: "BELLE Chat"});
+            await tab.waitFor({timeout: 30_000});
+            await tab.click();
             chat = await findWebviewFrame(page, (frame) => frame.getByRole("article", {name: uiStrings.userRole, exact: true}).filter({hasText: "你好"}), {timeoutMs: 60_000});
             const answers = chat.getByRole("article", {name: uiStrings.assistantRole, exact: true});
             await answers.filter({hasText: cjk}).first().waitFor({timeout: 10_000});
         });
     });
 });
+
+/** PIDs of live processes whose command line has an argument equal to `scriptPath` (Linux /proc). */
+function findProcesses(scriptPath: string): number[] {
+    const found: number[] = [];
+    for (const entry of fsSync.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            if (fsSync.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(scriptPath)) found.push(Number(entry));
+        } catch {
+            // the process ended while we looked
+        }
+    }
+    return found;
+}
