@@ -72,6 +72,15 @@ export class ChatEndpoints implements vscode.Disposable {
         return {baseUrl: `http://${ready.host}:${ready.port}/v1`, apiKey: ready.token, model: ready.model, contextSize: ready.contextSize};
     }
 
+    /**
+     * A request found the endpoint unreachable before any answer arrived: for the local engine, wait for its
+     * restart. True when it is ready again and the request is worth one more try.
+     */
+    public async recover(): Promise<boolean> {
+        if (this.usesRemote) return false;
+        return await this._engine.recoverAfterConnectionFailure() != null;
+    }
+
     /** Marks a request in flight; call the returned function when it ends (with its tokens/s when known). */
     public beginRequest(): (tokensPerSecond?: number) => void {
         if (!this.usesRemote) {

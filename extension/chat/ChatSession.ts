@@ -203,8 +203,8 @@ export class ChatSession implements vscode.Disposable {
         const endRequest = this._deps.endpoints.beginRequest();
         let tokensPerSecond: number | undefined;
         try {
-            const endpoint = await this._deps.endpoints.resolve();
-            const result = await streamChatCompletion({
+            let endpoint = await this._deps.endpoints.resolve();
+            const request = () => streamChatCompletion({
                 baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, model: endpoint.model, messages,
                 temperature: settings.temperature, topP: settings.topP, maxTokens: settings.maxTokens,
                 signal: controller.signal,
@@ -213,6 +213,18 @@ export class ChatSession implements vscode.Disposable {
                     this._post("chat/chunk", {streamId, content});
                 }
             });
+            let result: Awaited<ReturnType<typeof request>>;
+            try {
+                result = await request();
+            } catch (error) {
+                // The engine died just before this request (its exit not yet seen): once it is back, ask again.
+                if (!(error instanceof EndpointUnreachableError) || partial !== "" || controller.signal.aborted ||
+                    !await this._deps.endpoints.recover())
+                    throw error;
+                this._deps.log.info("[chat] the engine was restarted; sending the request again");
+                endpoint = await this._deps.endpoints.resolve();
+                result = await request();
+            }
             tokensPerSecond = result.tokensPerSecond;
             const turn: ChatTurn = {
                 role: "assistant", content: result.text,

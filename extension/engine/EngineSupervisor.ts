@@ -101,6 +101,26 @@ export class EngineSupervisor implements vscode.Disposable {
         return this._starting;
     }
 
+    /**
+     * Called after a request could not reach the engine. Its process may have just died with the exit event not
+     * yet handled: wait briefly for that, then bring it back. Resolves undefined when the process is alive (the
+     * failure had another cause) and nothing was restarted.
+     */
+    public async recoverAfterConnectionFailure(exitWaitMs = 3000): Promise<EngineReadyLine | undefined> {
+        const child = this._child;
+        if (child != null && child.exitCode == null && child.signalCode == null) {
+            const exited = await new Promise<boolean>((resolve) => {
+                const timer = setTimeout(() => resolve(false), exitWaitMs);
+                child.once("exit", () => {
+                    clearTimeout(timer);
+                    resolve(true);
+                });
+            });
+            if (!exited) return undefined;
+        }
+        return this.ensureStarted();
+    }
+
     public async stop(): Promise<void> {
         this._clearRestartTimer();
         this._crashTimes = [];
