@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {EvalRunFileError, mergeEvalRunFiles, readEvalRunFile} from "../../server/eval/EvalRunFile";
+import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import {runEvalJob, type RunEvalJobOptions} from "../../server/eval/runEvalJob";
+import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
+
+const cjk = /[\u4e00-\u9fff]/u;
+const evalItems = [
+    {question: "中国的首都是哪里？", std_answer: "北京", class: "open qa"},
+    {question: "把“今天天气很好”翻译成英文。", std_answer: "The weather is nice today.", class: "translation"},
+    {question: "写一首关于秋天的短诗。", std_answer: "", class: "generation"},
+    {question: "1+1 等于几？", std_answer: "2", class: "math"},
+    {question: "列出三种水果。", std_answer: "", class: "brainstorming"},
+    {question: "总结：小明今天去了公园，玩得很开心。", std_answer: "小明在公园玩得开心。", class: "summarization"},
+    {question: "判断情感：这部电影太好看了！", std_answer: "正面", class: "classification"},
+    {question: "用 Python 打印 hello 🌏", std_answer: "print('hello 🌏')", class: "code"}
+];
+
+function byIndex(records: EvalRunRecord[]) {
+    return [...records].sort((a, b) => a.index - b.index).map((record) => ({key: record.itemKey, answer: record.answer}));
+}
+
+describe("eval jobs on a real engine (generated model; the same engine is candidate and judge)", function () {
+    let engine: EngineProcess;
+    let dir: string;
+    let evalSetPath: string;
+    let base: Omit<RunEvalJobOptions, "runFilePath">;
+    let uninterrupted: EvalRunRecord[];
+
+    before(async function () {
+        this.timeout(120_000);
+        engine = await startEngineProcess(["--model", "embedded", "--parallel", "4"]);
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "belle-eval-"));
+        evalSetPath = path.join(dir, "eval_set.json");
+        fs.writeFileSync(evalSetPath, `\uFEFF${evalItems.map((item) => JSON.stringify(item)).join("\r\n")}\r\n`);
+        const endpoint = {baseUrl: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, model: engine.ready.model};
+        base = {evalSetPath, candidate: endpoint, judge: endpoint, sampling: {temperature: 0, topP: 1, maxTokens: 12}, judgeMaxTokens: 8, concurrency: 4};
+    });
+    after(async () => {
+        await engine?.stop();
+        fs.rmSync(dir, {recursive: true, force: true});
+    });
+
+    it("answers every item, records each as it finishes, and never turns an unparsable judge reply into a score", async () => {
+        const progress: number[] = [];
+        const result = await runEvalJob({...base, runFilePath: path.join(dir, "full.jsonl"), onProgress: (p) => progress.push(p.done)});
+        uninterrupted = result.records;
+        assert.equal(result.total, evalItems.length);
+        assert.equal(result.generatedAnswers, evalItems.length);
+        assert.deepEqual(progress, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        const {records} = await readEvalRunFile(path.join(dir, "full.jsonl"));
+        assert.equal(records.length, evalItems.length);
+        for (const record of records) {
+            assert.match(record.answer ?? "", cjk, "the generated model answers in Chinese characters");
+            // Random weights cannot write BELLE's "得分:": the item is a judge failure, not a 0.
+            if (record.score == null) assert.match(record.error ?? "", /^judge: /);
+            assert.ok(record.judgeRaw != null);
+        }
+        assert.equal(new Set(records.map((record) => record.itemKey)).size, evalItems.length);
+    });
+
+    it("resumes a cancelled run without losing or repeating an item, with the answers of an uninterrupted run", async () => {
+        const runFilePath = path.join(dir, "resumed.jsonl");
+        const controller = new AbortController();
+        const first = await runEvalJob({
+            ...base, runFilePath, signal: controller.signal,
+            onProgress: (p) => { if (p.done >= 3) controller.abort(); }
+        });
+        assert.ok(first.records.length >= 3 && first.records.length < evalItems.length, `cancelled after ${first.records.length}`);
+        const second = await runEvalJob({...base, runFilePath});
+        assert.equal(second.resumed, first.records.length);
+        assert.equal(second.generatedAnswers, evalItems.length - first.records.length);
+        const {records} = await readEvalRunFile(runFilePath);
+        assert.equal(records.length, evalItems.length);
+        assert.deepEqual(byIndex(records), byIndex(uninterrupted));
+    });
+
+    it("runs an item again when a crash left its line half-written", async () => {
+        const runFilePath = path.join(dir, "torn.jsonl");
+        fs.copyFileSync(path.join(dir, "full.jsonl"), runFilePath);
+        const text = fs.readFileSync(runFilePath, "utf8");
+        fs.writeFileSync(runFilePath, text.slice(0, text.length - 40)); // the last record loses its end and newline
+        const result = await runEvalJob({...base, runFilePath});
+        assert.equal(result.resumed, evalItems.length - 1);
+        assert.equal(result.generatedAnswers, 1);
+        const {records} = await readEvalRunFile(runFilePath);
+        assert.deepEqual(byIndex(records), byIndex(uninterrupted));
+    });
+
+    it("reuses cached answers for the same model, prompt and settings, and regenerates when the settings change", async () => {
+        const cacheDir = path.join(dir, "cache");
+        const first = await runEvalJob({...base, cacheDir, judge: null, runFilePath: path.join(dir, "cache-1.jsonl")});
+        assert.equal(first.generatedAnswers, evalItems.length);
+        const second = await runEvalJob({...base, cacheDir, runFilePath: path.join(dir, "cache-2.jsonl")});
+        assert.equal(second.cachedAnswers, evalItems.length);
+        assert.equal(second.generatedAnswers, 0);
+        assert.deepEqual(byIndex(second.records), byIndex(uninterrupted));
+        const third = await runEvalJob({...base, cacheDir, judge: null, sampling: {...base.sampling, maxTokens: 6}, runFilePath: path.join(dir, "cache-3.jsonl")});
+        assert.equal(third.cachedAnswers, 0);
+    });
+
+    it("splits a run into shards that merge back into the whole run", async () => {
+        const shardPaths = [0, 1, 2].map((index) => path.join(dir, `shard-${index}.jsonl`));
+        for (const [index, runFilePath] of shardPaths.entries())
+            await runEvalJob({...base, runFilePath, shard: {index, count: shardPaths.length}});
+        const shardSizes = await Promise.all(shardPaths.map(async (shardPath) => (await readEvalRunFile(shardPath)).records.length));
+        assert.deepEqual(shardSizes, [3, 3, 2]);
+        const merged = path.join(dir, "merged.jsonl");
+        assert.deepEqual(await mergeEvalRunFiles(merged, shardPaths), {records: evalItems.length, duplicates: 0});
+        assert.deepEqual(byIndex((await readEvalRunFile(merged)).records), byIndex(uninterrupted));
+    });
+
+    it("refuses to append to the run file of another run", async () => {
+        await assert.rejects(
+            runEvalJob({...base, sampling: {...base.sampling, temperature: 0.5}, runFilePath: path.join(dir, "full.jsonl")}),
+            (error: unknown) => error instanceof EvalRunFileError && /belongs to another run/.test(error.message)
+        );
+    });
+});
