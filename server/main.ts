@@ -1,4 +1,5 @@
 import {CliUsageError} from "./cli/CliUsageError";
+import {evalCommand, evalUsage} from "./cli/evalCommand";
 import {inspectCommand, inspectUsage} from "./cli/inspectCommand";
 import {serveCommand, serveUsage} from "./cli/serveCommand";
 
@@ -7,10 +8,13 @@ const usage = `belle <command> [options]
 Commands:
   serve    run the BELLE engine: an OpenAI-compatible API on a local GGUF model
   inspect  show what a GGUF file holds and the memory it needs
+  eval     evaluate a model on a BELLE eval set (answers + judge scores), resumable, shardable
 
 ${serveUsage}
 
-${inspectUsage}`;
+${inspectUsage}
+
+${evalUsage}`;
 
 async function main(argv: string[]) {
     const [command, ...rest] = argv;
@@ -20,6 +24,9 @@ async function main(argv: string[]) {
             return;
         case "inspect":
             await inspectCommand(rest);
+            return;
+        case "eval":
+            await evalCommand(rest);
             return;
         case undefined:
         case "help":

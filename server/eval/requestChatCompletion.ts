@@ -3,7 +3,9 @@ export interface ChatEndpoint {
     /** Including `/v1`, e.g. `http://127.0.0.1:8080/v1`. */
     baseUrl: string,
     apiKey?: string,
-    model: string
+    model: string,
+    /** How run files name this endpoint (default `<model>@<baseUrl>`); set it when the URL changes per start. */
+    label?: string
 }
 
 export class ChatEndpointError extends Error {

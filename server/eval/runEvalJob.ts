@@ -94,7 +94,7 @@ export async function runEvalJob(options: RunEvalJobOptions): Promise<RunEvalJob
         evalSetPath: path.resolve(options.evalSetPath),
         model: candidate.model,
         modelHash: options.modelHash ?? null,
-        judge: judge == null ? "none" : `${judge.model}@${judge.baseUrl}`,
+        judge: judge == null ? "none" : judge.label ?? `${judge.model}@${judge.baseUrl}`,
         settings: {
             ...sampling, judgeMode, classes: options.classes ?? null, sampleSize: options.sampleSize ?? null,
             sampleSeed: options.sampleSeed ?? null, shard: options.shard == null ? null : `${options.shard.index}/${options.shard.count}`

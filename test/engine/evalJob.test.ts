@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {EvalRunFileError, mergeEvalRunFiles, readEvalRunFile} from "../../server/eval/EvalRunFile";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {runEvalJob, type RunEvalJobOptions} from "../../server/eval/runEvalJob";
-import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
+import {repoRoot, startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
 const cjk = /[\u4e00-\u9fff]/u;
 const evalItems = [
@@ -118,5 +119,39 @@ describe("eval jobs on a real engine (generated model; the same engine is candid
             runEvalJob({...base, sampling: {...base.sampling, temperature: 0.5}, runFilePath: path.join(dir, "full.jsonl")}),
             (error: unknown) => error instanceof EvalRunFileError && /belongs to another run/.test(error.message)
         );
+    });
+});
+
+describe("belle eval (the CLI, headless, as a Slurm array task would run it)", function () {
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "belle-eval-cli-"));
+        fs.writeFileSync(path.join(dir, "eval_set.json"), `${evalItems.slice(0, 4).map((item) => JSON.stringify(item)).join("\n")}\n{"question": "坏的条目"}\n`);
+    });
+    after(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+    it("runs two shards of an eval set on the embedded model, reports the broken item by line, and merges them", async function () {
+        this.timeout(180_000);
+        const cli = path.join(repoRoot, "dist", "server.mjs");
+        const common = ["eval", "--eval-set", path.join(dir, "eval_set.json"), "--model", "embedded", "--max-tokens", "8",
+            "--judge-max-tokens", "8", "--concurrency", "2"];
+        for (const shard of ["0/2", "1/2"]) {
+            const {status, stderr} = spawnSync(process.execPath, [cli, ...common, "--shard", shard, "--out", path.join(dir, `shard-${shard[0]}.jsonl`)], {encoding: "utf8"});
+            assert.equal(status, 0, stderr);
+            assert.match(stderr, /eval_set\.json:5:1: error: .*"std_answer"/);
+            assert.match(stderr, /\[eval\] finished: 2\/2 items/);
+        }
+        const merged = path.join(dir, "merged.jsonl");
+        const merge = spawnSync(process.execPath, [cli, "eval", "merge", "--out", merged, path.join(dir, "shard-0.jsonl"), path.join(dir, "shard-1.jsonl")], {encoding: "utf8"});
+        assert.equal(merge.status, 0, merge.stderr);
+        const {records} = await readEvalRunFile(merged);
+        assert.deepEqual(records.map((record) => record.index), [0, 1, 2, 3]);
+        for (const record of records) assert.match(record.answer ?? "", cjk);
+    });
+
+    it("explains a bad --shard and exits with the usage code", () => {
+        const {status, stderr} = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.mjs"), "eval", "--eval-set", "x", "--out", "y", "--model", "embedded", "--shard", "2/2"], {encoding: "utf8"});
+        assert.equal(status, 2);
+        assert.match(stderr, /--shard 2\/2: expected <i>\/<n>/);
     });
 });

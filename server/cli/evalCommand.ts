@@ -1,0 +1,171 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import {parseArgs} from "node:util";
+import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
+import {EngineHttpServer} from "../http/EngineHttpServer";
+import {LlamaEngine} from "../engine/LlamaEngine";
+import {mergeEvalRunFiles} from "../eval/EvalRunFile";
+import {hashModelFile} from "../eval/hashModelFile";
+import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../eval/JudgePromptSet";
+import {readEvalSetFile} from "../eval/readEvalSet";
+import {formatEvalSetDiagnostic} from "../eval/EvalSetDiagnostic";
+import {runEvalJob} from "../eval/runEvalJob";
+import type {ChatEndpoint} from "../eval/requestChatCompletion";
+import {CliUsageError} from "./CliUsageError";
+import {resolveModelArgument} from "./resolveModelArgument";
+
+export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--model <file.gguf | embedded> | --url <base url> --model-name <id>)
+           [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json] [--no-judge]
+           [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
+           [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-prompts <file.json>] [--threads auto]
+    API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
+    With --model, the model runs in this process and is also the judge unless --judge-url is given.
+    Resumes when --out already holds part of the same run.
+belle eval merge --out <run.jsonl> <shard.jsonl> ...`;
+
+/** `belle eval`: the eval job headless (a server, a Slurm array task), and `belle eval merge` for its shards. */
+export async function evalCommand(argv: string[]): Promise<void> {
+    if (argv[0] === "merge") return mergeCommand(argv.slice(1));
+    const {values} = parseArgs({
+        args: argv,
+        options: {
+            "eval-set": {type: "string"},
+            out: {type: "string"},
+            model: {type: "string"},
+            url: {type: "string"},
+            "model-name": {type: "string"},
+            "judge-url": {type: "string"},
+            "judge-model": {type: "string"},
+            "judge-mode": {type: "string"},
+            "no-judge": {type: "boolean", default: false},
+            class: {type: "string", multiple: true, default: []},
+            sample: {type: "string"},
+            seed: {type: "string", default: "0"},
+            shard: {type: "string"},
+            concurrency: {type: "string", default: "4"},
+            temperature: {type: "string", default: "0"},
+            "top-p": {type: "string", default: "1"},
+            "max-tokens": {type: "string", default: "512"},
+            "judge-max-tokens": {type: "string", default: "512"},
+            "judge-prompts": {type: "string"},
+            threads: {type: "string", default: "auto"},
+            "ctx-size": {type: "string", default: "4096"}
+        },
+        strict: true
+    });
+    const evalSetPath = required(values["eval-set"], "--eval-set");
+    const runFilePath = required(values.out, "--out");
+    if ((values.model == null) === (values.url == null))
+        throw new CliUsageError("Give either --model (a .gguf file, or \"embedded\") or --url of an OpenAI-compatible endpoint.");
+    const shard = values.shard == null ? undefined : parseShard(values.shard);
+    const concurrency = integer(values.concurrency, "--concurrency", 1);
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+
+    const evalSet = await readEvalSetFile(evalSetPath);
+    for (const diagnostic of evalSet.diagnostics) log(formatEvalSetDiagnostic(diagnostic));
+    if (evalSet.items.length === 0) throw new CliUsageError(`${evalSetPath} has no valid item.`);
+
+    let judgePrompts = shippedJudgePrompts;
+    if (values["judge-prompts"] != null)
+        judgePrompts = mergeJudgePromptsFromText(shippedJudgePrompts, fs.readFileSync(values["judge-prompts"], "utf8"), values["judge-prompts"]);
+
+    let local: {engine: LlamaEngine, server: EngineHttpServer, endpoint: ChatEndpoint} | undefined;
+    let candidate: ChatEndpoint;
+    let modelHash: string | null = null;
+    if (values.model != null) {
+        const modelPath = await resolveModelArgument(values.model);
+        log(`[eval] hashing ${modelPath} for the answer cache…`);
+        modelHash = await hashModelFile(modelPath);
+        const engine = await LlamaEngine.load({
+            modelPath, parallel: concurrency, contextSize: integer(values["ctx-size"], "--ctx-size", 256),
+            threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1), log
+        });
+        const token = crypto.randomBytes(24).toString("base64url");
+        const server = await EngineHttpServer.listen(engine, {host: "127.0.0.1", port: 0, token, allowedOrigins: [], log: () => undefined});
+        local = {engine, server, endpoint: {
+            baseUrl: `http://127.0.0.1:${server.port}/v1`, apiKey: token, model: engine.modelId,
+            label: `${engine.modelId} (sha256 ${modelHash.slice(0, 12)}, in process)`
+        }};
+        candidate = local.endpoint;
+    } else
+        candidate = {baseUrl: values.url!, apiKey: process.env.BELLE_EVAL_API_KEY, model: required(values["model-name"], "--model-name")};
+
+    let judge: ChatEndpoint | null = null;
+    if (!values["no-judge"]) {
+        if (values["judge-url"] != null)
+            judge = {baseUrl: values["judge-url"], apiKey: process.env.BELLE_JUDGE_API_KEY, model: required(values["judge-model"], "--judge-model")};
+        else if (local != null) judge = local.endpoint;
+        else throw new CliUsageError("Give --judge-url and --judge-model (e.g. a GPT-4-class API), or --no-judge for answers only.");
+    }
+    const judgeMode = values["judge-mode"] ?? (judge != null && judge === local?.endpoint ? "json" : "belle");
+    if (judgeMode !== "belle" && judgeMode !== "json") throw new CliUsageError("--judge-mode is belle or json.");
+
+    const controller = new AbortController();
+    process.once("SIGINT", () => {
+        log("[eval] stopping: items under way are dropped and run again on resume");
+        controller.abort();
+    });
+    try {
+        const result = await runEvalJob({
+            evalSetPath, runFilePath, candidate, judge, judgeMode, judgePrompts, modelHash, shard, concurrency,
+            sampling: {
+                temperature: number(values.temperature, "--temperature"), topP: number(values["top-p"], "--top-p"),
+                maxTokens: integer(values["max-tokens"], "--max-tokens", 1)
+            },
+            judgeMaxTokens: integer(values["judge-max-tokens"], "--judge-max-tokens", 1),
+            classes: values.class.length === 0 ? undefined : values.class,
+            sampleSize: values.sample == null ? undefined : integer(values.sample, "--sample", 1),
+            sampleSeed: integer(values.seed, "--seed", 0),
+            cacheDir: path.join(getBelleCacheDir(), "eval-answers"),
+            signal: controller.signal,
+            onProgress: ({done, total, failed, meanScore, etaMs}) => log(
+                `[eval] ${done}/${total} done, ${failed} without a score, mean ${meanScore == null ? "-" : meanScore.toFixed(3)}` +
+                (etaMs == null ? "" : `, about ${Math.ceil(etaMs / 1000)} s left`)
+            )
+        });
+        const complete = result.records.length === result.total;
+        log(`[eval] ${complete ? "finished" : "stopped"}: ${result.records.length}/${result.total} items in ${runFilePath} ` +
+            `(${result.resumed} resumed, ${result.cachedAnswers} answers from the cache)`);
+        if (!complete) process.exitCode = 130;
+    } finally {
+        if (local != null) {
+            await local.server.close();
+            await local.engine.dispose();
+        }
+    }
+}
+
+async function mergeCommand(argv: string[]): Promise<void> {
+    const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {out: {type: "string"}}, strict: true});
+    const out = required(values.out, "--out");
+    if (positionals.length === 0) throw new CliUsageError("merge needs the shard run files to join.");
+    const {records, duplicates} = await mergeEvalRunFiles(out, positionals);
+    process.stderr.write(`[eval] merged ${positionals.length} shards into ${out}: ${records} items${duplicates === 0 ? "" : `, ${duplicates} duplicates dropped`}\n`);
+}
+
+function required(value: string | undefined, flag: string): string {
+    if (value == null || value === "") throw new CliUsageError(`${flag} is required.`);
+    return value;
+}
+
+function parseShard(text: string): {index: number, count: number} {
+    const match = /^(\d+)\/(\d+)$/.exec(text);
+    const index = Number(match?.[1]);
+    const count = Number(match?.[2]);
+    if (match == null || count < 1 || index >= count)
+        throw new CliUsageError(`--shard ${text}: expected <i>/<n> with 0 ≤ i < n, e.g. 0/4 (for a Slurm array: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).`);
+    return {index, count};
+}
+
+function integer(text: string, flag: string, min: number): number {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new CliUsageError(`${flag} must be an integer ≥ ${min} (got "${text}").`);
+    return value;
+}
+
+function number(text: string, flag: string): number {
+    const value = Number(text);
+    if (!Number.isFinite(value)) throw new CliUsageError(`${flag} must be a number (got "${text}").`);
+    return value;
+}
