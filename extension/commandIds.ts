@@ -11,7 +11,9 @@ export const commandIds = {
     configureGpuOffload: "belle.configureGpuOffload",
     setRemoteApiKey: "belle.setRemoteApiKey",
     showEngineActions: "belle.showEngineActions",
-    showLogs: "belle.showLogs"
+    showLogs: "belle.showLogs",
+    runEvaluation: "belle.runEvaluation",
+    openEvalReport: "belle.openEvalReport"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

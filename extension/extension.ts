@@ -6,6 +6,8 @@ import {ChatWebviews} from "./chat/ChatWebviews";
 import {ConversationStore} from "./chat/ConversationStore";
 import {commandIds} from "./commandIds";
 import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
+import {pickAndOpenEvalReport} from "./commands/openEvalReport";
+import {runEvaluation} from "./commands/runEvaluation";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
 import {resolveEngineLaunch} from "./engine/resolveEngineLaunch";
@@ -103,6 +105,10 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         else await context.secrets.store(remoteApiKeySecret, key.trim());
     });
     register(commandIds.showLogs, () => log.show());
+    register(commandIds.runEvaluation, (uri?: vscode.Uri) => runEvaluation({
+        engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
+    }, uri instanceof vscode.Uri ? uri : undefined));
+    register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
     register(commandIds.showEngineActions, async () => {
         const status = endpoints.status;
         const actions: Array<vscode.QuickPickItem & {command: string}> = [

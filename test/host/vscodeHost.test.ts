@@ -88,6 +88,11 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
                 if (file.startsWith("failed-")) await fs.rm(path.join(screenshotsDir, file));
             // A short answer: the generated model would otherwise fill the default 1024 tokens (~30 s on 2 cores).
             workspace = await createWorkspaceFolder({"belle.model": "embedded", "belle.maxTokens": 48});
+            await fs.writeFile(path.join(workspace.path, "eval_set.json"), [
+                {question: "中国的首都是哪里？", std_answer: "北京", class: "open qa"},
+                {question: "写一首关于春天的诗。", std_answer: "", class: "generation"},
+                {question: "1+1 等于几？", std_answer: "2", class: "math"}
+            ].map((item) => JSON.stringify(item)).join("\n") + "\n");
             server = await startCodeServer(entryPath, {userSettings: {
                 "workbench.colorTheme": "Default Dark Modern",
                 "workbench.preferredDarkColorTheme": "Default Dark Modern",
@@ -204,6 +209,34 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             assert.match(await answers.first().innerText(), cjk, "the first answer is still there");
             const restarted = findProcesses(path.join(repoRoot, "dist", "server.mjs"));
             assert.ok(restarted.length > 0 && restarted.every((pid) => !engines.includes(pid)), "a new engine process answered");
+        });
+
+        it("evaluates the open eval set with BELLE: Run Evaluation and writes a run file with every item", async function () {
+            this.timeout(180_000);
+            await page.keyboard.press("Control+P");
+            const quickInput = page.locator(".quick-input-widget .quick-input-box input");
+            await quickInput.fill("eval_set.json");
+            await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {hasText: "eval_set.json"}).first().click();
+            await page.locator(".tabs-container .tab", {hasText: "eval_set.json"}).waitFor();
+            await runPaletteCommand(page, "BELLE: Run Evaluation");
+            // Judge: the first entry is the local engine (no remote endpoint is configured); then every class.
+            await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {hasText: "Local engine"}).first().click();
+            await quickInput.waitFor({state: "visible"});
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Classes to evaluate"}).waitFor();
+            await page.keyboard.press("Enter");
+            await page.locator(".notification-toast", {hasText: "Evaluation finished: 3 items."}).waitFor({timeout: 150_000});
+
+            const runsDir = path.join(workspace.path, ".belle", "runs");
+            const runFiles = (await fs.readdir(runsDir)).filter((name) => name.endsWith(".jsonl"));
+            assert.equal(runFiles.length, 1);
+            const lines = (await fs.readFile(path.join(runsDir, runFiles[0]!), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as {kind?: string, answer?: string, judgeRaw?: string});
+            assert.equal(lines[0]!.kind, "header");
+            assert.equal(lines.length, 4);
+            for (const record of lines.slice(1)) {
+                assert.match(record.answer ?? "", cjk);
+                // the local judge is constrained to JSON: its reply starts as an object even from random weights
+                assert.match(record.judgeRaw ?? "", /^\s*\{/);
+            }
         });
 
         it("comes back with its conversation after the window reloads", async function () {

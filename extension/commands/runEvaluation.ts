@@ -1,0 +1,168 @@
+import fs from "node:fs";
+import path from "node:path";
+import * as vscode from "vscode";
+import {readEvalRunFile} from "../../server/eval/EvalRunFile";
+import {readEvalSetFile} from "../../server/eval/readEvalSet";
+import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
+import {runEvalJob} from "../../server/eval/runEvalJob";
+import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
+import {remoteApiKeySecret} from "../chat/ChatEndpoints";
+import type {BelleSettings} from "../config/readBelleSettings";
+import type {EngineSupervisor} from "../engine/EngineSupervisor";
+import {openEvalReport} from "./openEvalReport";
+
+export interface RunEvaluationDependencies {
+    engine: EngineSupervisor,
+    settings: () => BelleSettings,
+    secrets: vscode.SecretStorage,
+    workspaceState: vscode.Memento,
+    log: vscode.LogOutputChannel
+}
+
+interface EndpointPick extends vscode.QuickPickItem {
+    endpoint: () => Promise<ChatEndpoint | null>,
+    source: "local" | "remote" | "none"
+}
+
+/**
+ * "BELLE: Run Evaluation": pick an eval set, the model to evaluate and the judge; runs with a cancellable
+ * progress notification (done/total, running mean, time left). A cancelled run is offered for resumption the
+ * next time the same eval set is evaluated.
+ */
+export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscode.Uri): Promise<void> {
+    const evalSetUri = uri ?? await pickEvalSet();
+    if (evalSetUri == null) return;
+    const evalSetPath = evalSetUri.fsPath;
+
+    const evalSet = await readEvalSetFile(evalSetPath);
+    const errors = evalSet.diagnostics.filter((diagnostic) => diagnostic.severity === "error");
+    if (evalSet.items.length === 0) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("{0} has no valid eval item ({1} problems). Open it to see them.", path.basename(evalSetPath), evalSet.diagnostics.length));
+        return;
+    }
+    if (errors.length > 0)
+        deps.log.warn(`[eval] ${evalSetPath}: ${errors.length} items skipped: ${errors.slice(0, 5).map((error) => `${error.line}:${error.column} ${error.message}`).join("; ")}`);
+
+    const settings = deps.settings();
+    const local: EndpointPick = {
+        label: `$(server-process) ${vscode.l10n.t("Local engine")}`,
+        description: settings.model === "" ? vscode.l10n.t("no model selected") : settings.model,
+        source: "local",
+        endpoint: async () => {
+            const ready = await deps.engine.ensureStarted();
+            return {baseUrl: `http://${ready.host}:${ready.port}/v1`, apiKey: ready.token, model: ready.model,
+                label: `${ready.model} (local engine)`};
+        }
+    };
+    const remote: EndpointPick | null = settings.remoteUrl === "" ? null : {
+        label: `$(cloud) ${vscode.l10n.t("Remote endpoint")}`,
+        description: `${settings.remoteModel} @ ${settings.remoteUrl}`,
+        source: "remote",
+        endpoint: async () => ({baseUrl: settings.remoteUrl, apiKey: await deps.secrets.get(remoteApiKeySecret), model: settings.remoteModel})
+    };
+    const candidates = [local, ...(remote == null ? [] : [remote])];
+    const candidate = candidates.length === 1 ? local : await vscode.window.showQuickPick(candidates, {title: vscode.l10n.t("Model to evaluate")});
+    if (candidate == null) return;
+    const judgePick = await vscode.window.showQuickPick<EndpointPick>([
+        ...(remote == null ? [] : [{...remote, detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\".")}]),
+        {...local, detail: vscode.l10n.t("BELLE's judge prompts; the reply is constrained to JSON {score, reason}.")},
+        {label: `$(circle-slash) ${vscode.l10n.t("No judge: answers only")}`, source: "none", endpoint: async () => null}
+    ], {title: vscode.l10n.t("Judge")});
+    if (judgePick == null) return;
+
+    const classes = [...new Set(evalSet.items.map((item) => item.evalClass ?? item.className))].sort();
+    const pickedClasses = await vscode.window.showQuickPick(classes.map((name) => ({
+        label: name, picked: true, description: String(evalSet.items.filter((item) => (item.evalClass ?? item.className) === name).length)
+    })), {title: vscode.l10n.t("Classes to evaluate"), canPickMany: true});
+    if (pickedClasses == null || pickedClasses.length === 0) return;
+
+    const runsDir = path.join(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath ?? path.dirname(evalSetPath), ".belle", "runs");
+    const resumeKey = `belle.eval.lastRun:${evalSetPath}`;
+    let runFilePath = path.join(runsDir, `${path.basename(evalSetPath).replace(/\.[^.]+$/, "")}-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
+    const lastRun = deps.workspaceState.get<{runFilePath: string, total: number}>(resumeKey);
+    if (lastRun != null && fs.existsSync(lastRun.runFilePath)) {
+        const done = (await readEvalRunFile(lastRun.runFilePath).catch(() => null))?.records.length ?? 0;
+        if (done < lastRun.total) {
+            const resume = vscode.l10n.t("Resume ({0}/{1} done)", done, lastRun.total);
+            const choice = await vscode.window.showQuickPick([resume, vscode.l10n.t("Start a new run")], {title: vscode.l10n.t("An earlier run of this eval set did not finish")});
+            if (choice == null) return;
+            if (choice === resume) runFilePath = lastRun.runFilePath;
+        }
+    }
+
+    let candidateEndpoint: ChatEndpoint;
+    let judgeEndpoint: ChatEndpoint | null;
+    try {
+        candidateEndpoint = (await candidate.endpoint())!;
+        judgeEndpoint = await judgePick.endpoint();
+    } catch (error) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
+        return;
+    }
+
+    const selectedClasses = pickedClasses.length === classes.length ? undefined : pickedClasses.map((pick) => pick.label);
+    await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t("Evaluating {0}", path.basename(evalSetPath)),
+        cancellable: true
+    }, async (progress, token) => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => controller.abort());
+        let reported = 0;
+        let remembered = false;
+        try {
+            const result = await runEvalJob({
+                evalSetPath, runFilePath, candidate: candidateEndpoint, judge: judgeEndpoint,
+                judgeMode: judgePick.source === "local" ? "json" : "belle",
+                sampling: {temperature: 0, topP: 1, maxTokens: settings.conversationDefaults.maxTokens},
+                classes: selectedClasses,
+                concurrency: judgePick.source === "remote" || candidate.source === "remote" ? 8 : settings.parallel,
+                cacheDir: path.join(getBelleCacheDir(), "eval-answers"),
+                signal: controller.signal,
+                onProgress: ({done, total, failed, meanScore, etaMs}) => {
+                    if (!remembered) {
+                        remembered = true;
+                        void deps.workspaceState.update(resumeKey, {runFilePath, total});
+                    }
+                    const percent = Math.floor(done / Math.max(1, total) * 100);
+                    progress.report({
+                        increment: percent - reported,
+                        message: [
+                            `${done}/${total}`,
+                            meanScore == null ? null : vscode.l10n.t("mean {0}", meanScore.toFixed(3)),
+                            failed === 0 ? null : vscode.l10n.t("{0} without a score", failed),
+                            etaMs == null ? null : vscode.l10n.t("about {0} left", formatDuration(etaMs))
+                        ].filter((part) => part != null).join(" · ")
+                    });
+                    reported = percent;
+                }
+            });
+            const finished = result.records.length === result.total;
+            deps.log.info(`[eval] ${finished ? "finished" : "stopped"} ${runFilePath}: ${result.records.length}/${result.total}`);
+            const openReport = vscode.l10n.t("Open Report");
+            const message = finished
+                ? vscode.l10n.t("Evaluation finished: {0} items.", result.total)
+                : vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", result.records.length, result.total);
+            if (await vscode.window.showInformationMessage(message, openReport) === openReport) await openEvalReport([runFilePath]);
+        } catch (error) {
+            deps.log.error(`[eval] ${(error as Error).stack ?? String(error)}`);
+            void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
+        } finally {
+            subscription.dispose();
+        }
+    });
+}
+
+async function pickEvalSet(): Promise<vscode.Uri | undefined> {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active != null && /\.jsonl?$/i.test(active.fsPath)) return active;
+    const uris = await vscode.window.showOpenDialog({
+        canSelectMany: false, filters: {[vscode.l10n.t("Eval set")]: ["json", "jsonl"]}, title: vscode.l10n.t("Select an eval set")
+    });
+    return uris?.[0];
+}
+
+function formatDuration(ms: number): string {
+    const seconds = Math.ceil(ms / 1000);
+    return seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+}
