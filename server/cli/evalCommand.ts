@@ -5,7 +5,10 @@ import {parseArgs} from "node:util";
 import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {LlamaEngine} from "../engine/LlamaEngine";
-import {mergeEvalRunFiles} from "../eval/EvalRunFile";
+import {mergeEvalRunFiles, readEvalRunFile} from "../eval/EvalRunFile";
+import {compareEvalRuns} from "../eval/report/compareEvalRuns";
+import {computeEvalReport} from "../eval/report/computeEvalReport";
+import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "../eval/report/exportEvalReport";
 import {hashModelFile} from "../eval/hashModelFile";
 import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../eval/JudgePromptSet";
 import {readEvalSetFile} from "../eval/readEvalSet";
@@ -22,11 +25,15 @@ export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--mode
     API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
     With --model, the model runs in this process and is also the judge unless --judge-url is given.
     Resumes when --out already holds part of the same run.
-belle eval merge --out <run.jsonl> <shard.jsonl> ...`;
+belle eval merge --out <run.jsonl> <shard.jsonl> ...
+belle eval report <run.jsonl> [<other run.jsonl> ...] [--format md|csv|json] [--out <file>]
+    One run: per-class means with bootstrap 95% intervals. Several: deltas against the first, win/tie/loss and a
+    paired Wilcoxon test. csv: one row per item of the first run.`;
 
 /** `belle eval`: the eval job headless (a server, a Slurm array task), and `belle eval merge` for its shards. */
 export async function evalCommand(argv: string[]): Promise<void> {
     if (argv[0] === "merge") return mergeCommand(argv.slice(1));
+    if (argv[0] === "report") return reportCommand(argv.slice(1));
     const {values} = parseArgs({
         args: argv,
         options: {
@@ -142,6 +149,29 @@ async function mergeCommand(argv: string[]): Promise<void> {
     if (positionals.length === 0) throw new CliUsageError("merge needs the shard run files to join.");
     const {records, duplicates} = await mergeEvalRunFiles(out, positionals);
     process.stderr.write(`[eval] merged ${positionals.length} shards into ${out}: ${records} items${duplicates === 0 ? "" : `, ${duplicates} duplicates dropped`}\n`);
+}
+
+async function reportCommand(argv: string[]): Promise<void> {
+    const {values, positionals} = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: {format: {type: "string", default: "md"}, out: {type: "string"}}
+    });
+    if (positionals.length === 0) throw new CliUsageError("report needs one or more run files.");
+    const runs = await Promise.all(positionals.map((runPath) => readEvalRunFile(runPath)));
+    let text: string;
+    if (values.format === "csv") text = exportEvalRunCsv(runs[0]!.records);
+    else {
+        const report = runs.length === 1 ? computeEvalReport(runs[0]!) : compareEvalRuns(runs);
+        if (values.format === "md") text = exportEvalReportMarkdown(report);
+        else if (values.format === "json") text = exportEvalReportJson(report);
+        else throw new CliUsageError(`--format ${values.format}: use md, csv or json.`);
+    }
+    if (values.out == null) process.stdout.write(text);
+    else {
+        const tempPath = `${values.out}.${process.pid}.tmp`;
+        fs.writeFileSync(tempPath, text);
+        fs.renameSync(tempPath, values.out);
+    }
 }
 
 function required(value: string | undefined, flag: string): string {
