@@ -115,6 +115,7 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
                 evalSetPath, runFilePath, candidate: candidateEndpoint, judge: judgeEndpoint,
                 judgeMode: judgePick.source === "local" ? "json" : "belle",
                 sampling: {temperature: 0, topP: 1, maxTokens: settings.conversationDefaults.maxTokens},
+                judgeMaxTokens: 384,
                 classes: selectedClasses,
                 concurrency: judgePick.source === "remote" || candidate.source === "remote" ? 8 : settings.parallel,
                 cacheDir: path.join(getBelleCacheDir(), "eval-answers"),

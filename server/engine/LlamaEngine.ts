@@ -1,11 +1,12 @@
 import path from "node:path";
 import {
-    getLlama, resolveChatWrapper, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaContext,
-    type LlamaContextSequence, type LlamaModel, type Token
+    getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
+    type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {ContextLengthExceededError} from "./engineErrors";
 import {BelleChatWrapper} from "./BelleChatWrapper";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
+import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
@@ -37,7 +38,9 @@ export type EngineInfo = {
     parallel: number,
     promptFormat: string,
     slotsBusy: number,
-    queued: number
+    queued: number,
+    /** Grammars built from `response_format` JSON schemas and kept for the next request with the same schema. */
+    cachedGrammars: number
 };
 
 /**
@@ -46,6 +49,7 @@ export type EngineInfo = {
  */
 export class LlamaEngine {
     private readonly _pool: SequencePool<LlamaContextSequence>;
+    private readonly _grammars: JsonSchemaGrammarCache;
 
     private constructor(
         private readonly _llama: Llama,
@@ -59,6 +63,7 @@ export class LlamaEngine {
     ) {
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
+        this._grammars = new JsonSchemaGrammarCache(_llama);
     }
 
     public static async load({
@@ -107,27 +112,30 @@ export class LlamaEngine {
             parallel: this._pool.size,
             promptFormat: this._promptFormat,
             slotsBusy: this._pool.busy,
-            queued: this._pool.queued
+            queued: this._pool.queued,
+            cachedGrammars: this._grammars.size
         };
     }
 
     /**
      * Generates a reply, calling `onText` with each piece of text as it becomes final (never part of a stop
      * string, never a split UTF-8 character). An aborted signal ends generation at the next token and frees the
-     * sequence; the result then has finishReason "abort".
+     * sequence; the result then has finishReason "abort". A JSON response format constrains every token to its
+     * schema's grammar, and generation stops with "stop" once the JSON value is complete.
      */
     public async generate(
         request: GenerationRequest,
         {signal, onText}: {signal?: AbortSignal, onText?: (text: string) => void} = {}
     ): Promise<GenerationResult> {
-        const {tokens: promptTokens, stopStrings} = this._renderPrompt(request);
+        const grammar = request.responseFormat?.type === "json" ? await this._grammars.get(request.responseFormat.schema) : null;
+        const {tokens: promptTokens, stopStrings} = this._renderPrompt(request, grammar);
         const contextSize = this._context.contextSize;
         if (promptTokens.length >= contextSize)
             throw new ContextLengthExceededError(promptTokens.length, contextSize);
 
         const sequence = await this._pool.acquire(signal);
         try {
-            return await this._generateOnSequence(sequence, promptTokens, stopStrings, request, signal, onText);
+            return await this._generateOnSequence(sequence, promptTokens, stopStrings, grammar, request, signal, onText);
         } finally {
             this._pool.release(sequence);
         }
@@ -140,8 +148,8 @@ export class LlamaEngine {
     }
 
     private async _generateOnSequence(
-        sequence: LlamaContextSequence, promptTokens: Token[], stopStrings: string[], request: GenerationRequest,
-        signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
+        sequence: LlamaContextSequence, promptTokens: Token[], stopStrings: string[], grammar: LlamaGrammar | null,
+        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
     ): Promise<GenerationResult> {
         const {sampling} = request;
         const startTime = performance.now();
@@ -173,7 +181,9 @@ export class LlamaEngine {
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
-            seed: sampling.seed ?? undefined
+            seed: sampling.seed ?? undefined,
+            // its own state per generation: sequences share the grammar, never its progress through it
+            grammarEvaluationState: grammar == null ? undefined : new LlamaGrammarEvaluationState({model: this._model, grammar})
         })) {
             firstTokenTime ??= performance.now();
             generatedCount++;
@@ -192,7 +202,12 @@ export class LlamaEngine {
 
         if (!matcher.stopped) {
             emit(matcher.push(detokenizer.flush()));
-            emit(matcher.flush());
+            const held = matcher.flush();
+            // max_tokens ran out inside the grammar's "\n\n\n\n" end marker: the JSON value itself is complete
+            if (grammar != null && finishReason === "length" && /^\n+$/.test(held) && isCompleteJson(text))
+                finishReason = "stop";
+            else
+                emit(held);
         }
 
         const endTime = performance.now();
@@ -207,8 +222,13 @@ export class LlamaEngine {
         };
     }
 
-    private _renderPrompt(request: GenerationRequest): {tokens: Token[], stopStrings: string[]} {
-        const userStops = request.sampling.stop;
+    private _renderPrompt(request: GenerationRequest, grammar: LlamaGrammar | null): {tokens: Token[], stopStrings: string[]} {
+        // node-llama-cpp's JSON grammars end the value with "\n\n\n\n" (which JSON's own whitespace and strings never
+        // hold) and stop there; the matcher drops it, so the text ends at the closing bracket
+        const grammarStops = (grammar?.stopGenerationTriggers ?? [])
+            .map(textOfTrigger)
+            .filter((stop): stop is string => stop != null && stop !== "");
+        const userStops = [...request.sampling.stop, ...grammarStops];
         if (request.kind === "completion") {
             const tokens = this._model.tokenize(request.prompt);
             const bos = this._model.tokens.bos;
@@ -217,16 +237,19 @@ export class LlamaEngine {
         }
 
         const state = this._chatWrapper.generateContextState({chatHistory: toChatHistory(request.messages)});
+        const tokens = state.contextText.tokenize(this._model.tokenizer);
+        // Under a grammar the model cannot end its turn in text, and a template's text trigger could only match
+        // inside a JSON string, cutting the value short
+        if (grammar != null)
+            return {tokens, stopStrings: [...new Set(userStops)]};
+
         // Token-level triggers (EOS, a special token) end generation through the model's end-of-generation check;
         // plain-text triggers become stop strings
         const textStops = state.stopGenerationTriggers
             .filter((trigger) => trigger.values.every((value) => typeof value === "string"))
             .map((trigger) => trigger.toString())
             .filter((stop) => stop !== "");
-        return {
-            tokens: state.contextText.tokenize(this._model.tokenizer),
-            stopStrings: [...new Set([...userStops, ...textStops])]
-        };
+        return {tokens, stopStrings: [...new Set([...userStops, ...textStops])]};
     }
 }
 
@@ -242,4 +265,20 @@ function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
         history.push({type: "model", response: []});
 
     return history;
+}
+
+/** A grammar's stop trigger as plain text, or null when it holds a special token, which text cannot match. */
+function textOfTrigger(trigger: LlamaGrammar["stopGenerationTriggers"][number]): string | null {
+    const values = typeof trigger === "string" ? [trigger] : isLlamaText(trigger) ? trigger.values : trigger;
+    return values.every((value) => typeof value === "string") ? values.join("") : null;
+}
+
+function isCompleteJson(text: string): boolean {
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        // a prefix cut short by max_tokens: not complete
+        return false;
+    }
 }

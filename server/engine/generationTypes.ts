@@ -1,3 +1,5 @@
+import type {GbnfJsonSchema} from "node-llama-cpp";
+
 /** What the engine generates from, after the HTTP layer has validated a request. */
 export type ChatMessage = {role: "system" | "user" | "assistant", content: string};
 
@@ -11,9 +13,15 @@ export type SamplingSettings = {
     seed: number | null
 };
 
+/**
+ * `json`: the reply is constrained by a grammar to one JSON value matching `schema`, a schema already checked by
+ * toGrammarJsonSchema (OpenAI's `json_object` is `{type: "object"}`, any object). Absent from a request: text.
+ */
+export type ResponseFormat = {type: "text"} | {type: "json", schema: GbnfJsonSchema};
+
 export type GenerationRequest =
-    | {kind: "chat", messages: ChatMessage[], sampling: SamplingSettings}
-    | {kind: "completion", prompt: string, sampling: SamplingSettings};
+    | {kind: "chat", messages: ChatMessage[], sampling: SamplingSettings, responseFormat?: ResponseFormat}
+    | {kind: "completion", prompt: string, sampling: SamplingSettings, responseFormat?: ResponseFormat};
 
 export type FinishReason = "stop" | "length" | "abort";
 

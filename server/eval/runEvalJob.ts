@@ -67,7 +67,9 @@ export interface RunEvalJobResult {
 
 const judgeSchema = {
     type: "object",
-    properties: {score: {enum: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]}, reason: {type: "string"}},
+    // enum, not minimum/maximum: the grammar cannot enforce a numeric range. The length bound keeps a judge that
+    // never closes its string (a weak local model) from running to max_tokens on every item.
+    properties: {score: {enum: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]}, reason: {type: "string", maxLength: 200}},
     required: ["score", "reason"],
     additionalProperties: false
 } as const;

@@ -1,5 +1,6 @@
 import {InvalidRequestError} from "../engine/engineErrors";
-import type {ChatMessage, GenerationRequest, SamplingSettings} from "../engine/generationTypes";
+import type {ChatMessage, GenerationRequest, ResponseFormat, SamplingSettings} from "../engine/generationTypes";
+import {toGrammarJsonSchema} from "../engine/toGrammarJsonSchema";
 
 /** What an OpenAI request asked for besides the generation itself. */
 export type RequestEnvelope = {stream: boolean, includeUsage: boolean, model: string | null};
@@ -14,6 +15,7 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
 
     const fields = body as Record<string, unknown>;
     const sampling = parseSampling(fields);
+    const responseFormat = parseResponseFormat(fields.response_format);
     const streamOptions = fields.stream_options;
     const envelope: RequestEnvelope = {
         stream: optionalBoolean(fields, "stream") ?? false,
@@ -30,14 +32,14 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
         if (text == null)
             throw new InvalidRequestError("`prompt` must be a string (or an array holding one string).", "prompt");
 
-        return {request: {kind, prompt: text, sampling}, envelope};
+        return {request: {kind, prompt: text, sampling, responseFormat}, envelope};
     }
 
     const messages = fields.messages;
     if (!Array.isArray(messages) || messages.length === 0)
         throw new InvalidRequestError("`messages` must be a non-empty array of {role, content}.", "messages");
 
-    return {request: {kind, messages: messages.map(parseMessage), sampling}, envelope};
+    return {request: {kind, messages: messages.map(parseMessage), sampling, responseFormat}, envelope};
 }
 
 function parseMessage(message: unknown, index: number): ChatMessage {
@@ -65,6 +67,39 @@ function parseContent(content: unknown, param: string): string {
         }).join("");
     }
     throw new InvalidRequestError(`${param} must be a string or an array of text parts.`, param);
+}
+
+/**
+ * OpenAI's `response_format`: `{type: "text"}`, `{type: "json_object"}` or
+ * `{type: "json_schema", json_schema: {name, schema, strict?}}`. The schema is always enforced, so `strict` changes
+ * nothing; a json_schema without `schema` is any JSON object, as json_object is.
+ */
+function parseResponseFormat(format: unknown): ResponseFormat {
+    if (format == null) return {type: "text"};
+    if (typeof format !== "object" || Array.isArray(format))
+        throw new InvalidRequestError("`response_format` must be an object such as {\"type\": \"json_object\"}.", "response_format");
+
+    const {type, json_schema: jsonSchema} = format as Record<string, unknown>;
+    switch (type) {
+        case "text":
+            return {type: "text"};
+        case "json_object":
+            return {type: "json", schema: toGrammarJsonSchema({type: "object"})};
+        case "json_schema": {
+            if (jsonSchema == null || typeof jsonSchema !== "object" || Array.isArray(jsonSchema))
+                throw new InvalidRequestError("`response_format.json_schema` must be an object {name, schema, strict?}.", "response_format");
+            const {name, schema, strict} = jsonSchema as Record<string, unknown>;
+            if (name != null && typeof name !== "string")
+                throw new InvalidRequestError("`response_format.json_schema.name` must be a string.", "response_format");
+            if (strict != null && typeof strict !== "boolean")
+                throw new InvalidRequestError("`response_format.json_schema.strict` must be true or false.", "response_format");
+            return {type: "json", schema: toGrammarJsonSchema(schema ?? {type: "object"}, "response_format.json_schema.schema")};
+        }
+        default:
+            throw new InvalidRequestError(
+                `\`response_format.type\` must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, "response_format"
+            );
+    }
 }
 
 function parseSampling(fields: Record<string, unknown>): SamplingSettings {

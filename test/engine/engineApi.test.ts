@@ -188,7 +188,9 @@ describe("engine: OpenAI-compatible API on the generated Chinese model", functio
             [JSON.stringify({messages: [{role: "robot", content: "hi"}]}), /role/, "messages[0].role"],
             [JSON.stringify({messages: [{role: "user", content: "hi"}], temperature: 7}), /temperature/, "temperature"],
             [JSON.stringify({messages: [{role: "user", content: "hi"}], max_tokens: -1}), /max_tokens/, "max_tokens"],
-            [JSON.stringify({messages: [{role: "user", content: [{type: "image_url", image_url: {url: "x"}}]}]}), /text/, "messages[0].content[0]"]
+            [JSON.stringify({messages: [{role: "user", content: [{type: "image_url", image_url: {url: "x"}}]}]}), /text/, "messages[0].content[0]"],
+            [JSON.stringify({messages: [{role: "user", content: "hi"}], response_format: {type: "yaml"}}), /response_format/, "response_format"],
+            [JSON.stringify({messages: [{role: "user", content: "hi"}], response_format: {type: "json_schema", json_schema: {name: "j", schema: {type: "number", minimum: 0}}}}), /minimum/, "response_format"]
         ];
         for (const [body, message, param] of cases) {
             const response = await rawRequest(engine, {headers, body});

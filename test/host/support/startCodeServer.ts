@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 
 export type CodeServer = {
+    /** Also the id of its process group: every process it starts (extension hosts, engines) is in it. */
+    pid: number,
     port: number,
     /** `http://127.0.0.1:<port>` */
     baseUrl: string,
@@ -98,7 +100,7 @@ export async function startCodeServer(entryPath: string, {userSettings = {}, tim
         const baseUrl = `http://127.0.0.1:${port}`;
         const healthz = await fetch(`${baseUrl}/healthz`);
         if (!healthz.ok) throw new Error(`code-server's /healthz answered ${healthz.status}`);
-        return {port, baseUrl, dataDir, output: () => output, stop};
+        return {pid: child.pid!, port, baseUrl, dataDir, output: () => output, stop};
     } catch (error) {
         await stop();
         throw new Error(`${(error as Error).message}\n${output}`);
