@@ -13,7 +13,8 @@ export const commandIds = {
     showEngineActions: "belle.showEngineActions",
     showLogs: "belle.showLogs",
     runEvaluation: "belle.runEvaluation",
-    openEvalReport: "belle.openEvalReport"
+    openEvalReport: "belle.openEvalReport",
+    evaluateSelection: "belle.evaluateSelection"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

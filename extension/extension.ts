@@ -8,6 +8,7 @@ import {commandIds} from "./commandIds";
 import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
 import {runEvaluation} from "./commands/runEvaluation";
+import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
 import {resolveEngineLaunch} from "./engine/resolveEngineLaunch";
@@ -109,6 +110,13 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
+    const selectionEvaluator = new SelectionEvaluator(endpoints, readBelleSettings);
+    context.subscriptions.push(selectionEvaluator);
+    register(commandIds.evaluateSelection, async () => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor == null) return;
+        await selectionEvaluator.evaluate(editor);
+    });
     register(commandIds.showEngineActions, async () => {
         const status = endpoints.status;
         const actions: Array<vscode.QuickPickItem & {command: string}> = [

@@ -144,7 +144,10 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
             const message = finished
                 ? vscode.l10n.t("Evaluation finished: {0} items.", result.total)
                 : vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", result.records.length, result.total);
-            if (await vscode.window.showInformationMessage(message, openReport) === openReport) await openEvalReport([runFilePath]);
+            // Not awaited: the progress notification must close now, not when the user answers this message.
+            void vscode.window.showInformationMessage(message, openReport).then(async (choice) => {
+                if (choice === openReport) await openEvalReport([runFilePath]);
+            });
         } catch (error) {
             deps.log.error(`[eval] ${(error as Error).stack ?? String(error)}`);
             void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));

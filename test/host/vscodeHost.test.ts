@@ -239,6 +239,28 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             }
         });
 
+        it("evaluates the eval item under the cursor with BELLE: Evaluate Selection, streaming the answer beside it", async function () {
+            this.timeout(120_000);
+            await page.locator(".tabs-container .tab", {hasText: "eval_set.json"}).click();
+            const evalEditor = page.locator(".editor-instance .monaco-editor", {hasText: "中国的首都是哪里"}).first();
+            await evalEditor.locator(".view-line", {hasText: "中国的首都是哪里"}).click();
+            await runPaletteCommand(page, "BELLE: Evaluate Selection");
+            // the editor group beside, whose active tab is the evaluation document
+            const resultLines = page.locator(".editor-group-container", {has: page.locator(".tab.active", {hasText: "BELLE evaluation"})})
+                .locator(".monaco-editor .view-lines").first();
+            await resultLines.waitFor({timeout: 30_000});
+            // the judge section ends with a score, or says plainly that the judge's reply had none (Monaco renders
+            // spaces as no-break spaces, hence \s)
+            let text = "";
+            for (const deadline = Date.now() + 90_000; !/\*\*(Score\s\d|no\sscore|judge\sfailed)/.test(text);) {
+                assert.ok(Date.now() < deadline, `no judge verdict in the evaluation document:\n${text}`);
+                await page.waitForTimeout(250);
+                text = await resultLines.innerText();
+            }
+            assert.match(text, /##\sStandard\sanswer[\s\S]*北京/);
+            assert.match(text.split(/##\sModel\sanswer/)[1] ?? "", cjk);
+        });
+
         it("comes back with its conversation after the window reloads", async function () {
             this.timeout(120_000);
             assert.ok(chat != null, "the chat did not open");
