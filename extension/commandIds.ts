@@ -14,7 +14,8 @@ export const commandIds = {
     showLogs: "belle.showLogs",
     runEvaluation: "belle.runEvaluation",
     openEvalReport: "belle.openEvalReport",
-    evaluateSelection: "belle.evaluateSelection"
+    evaluateSelection: "belle.evaluateSelection",
+    setJudgeApiKey: "belle.setJudgeApiKey"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -7,7 +7,7 @@ import {ConversationStore} from "./chat/ConversationStore";
 import {commandIds} from "./commandIds";
 import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
-import {runEvaluation} from "./commands/runEvaluation";
+import {judgeApiKeySecret, runEvaluation} from "./commands/runEvaluation";
 import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
@@ -94,17 +94,20 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         webviews.targetSession().fillInput(isProse ? text : `\`\`\`${language}\n${text}\n\`\`\`\n`, false);
         startEngineIfConfigured();
     });
-    register(commandIds.setRemoteApiKey, async () => {
+    /** Asks for an API key and keeps it in SecretStorage only; an empty answer removes it. */
+    const askForSecret = async (secret: string, title: string) => {
         const key = await vscode.window.showInputBox({
-            title: vscode.l10n.t("API key for the remote endpoint"),
+            title,
             prompt: vscode.l10n.t("Stored in VS Code's secret storage, never in settings or logs. Leave empty to remove it."),
             password: true,
             ignoreFocusOut: true
         });
         if (key == null) return;
-        if (key.trim() === "") await context.secrets.delete(remoteApiKeySecret);
-        else await context.secrets.store(remoteApiKeySecret, key.trim());
-    });
+        if (key.trim() === "") await context.secrets.delete(secret);
+        else await context.secrets.store(secret, key.trim());
+    };
+    register(commandIds.setRemoteApiKey, () => askForSecret(remoteApiKeySecret, vscode.l10n.t("API key for the remote endpoint")));
+    register(commandIds.setJudgeApiKey, () => askForSecret(judgeApiKeySecret, vscode.l10n.t("API key for the judge endpoint")));
     register(commandIds.showLogs, () => log.show());
     register(commandIds.runEvaluation, (uri?: vscode.Uri) => runEvaluation({
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log

@@ -4,12 +4,15 @@ import * as vscode from "vscode";
 import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import {readEvalSetFile} from "../../server/eval/readEvalSet";
 import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
+import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../../server/eval/JudgePromptSet";
 import {runEvalJob} from "../../server/eval/runEvalJob";
 import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
 import {remoteApiKeySecret} from "../chat/ChatEndpoints";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
 import {openEvalReport} from "./openEvalReport";
+
+export const judgeApiKeySecret = "belle.eval.judge.apiKey";
 
 export interface RunEvaluationDependencies {
     engine: EngineSupervisor,
@@ -60,10 +63,21 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         source: "remote",
         endpoint: async () => ({baseUrl: settings.remoteUrl, apiKey: await deps.secrets.get(remoteApiKeySecret), model: settings.remoteModel})
     };
+    const judgeConfig = vscode.workspace.getConfiguration("belle.eval.judge");
+    const judgeUrl = judgeConfig.get<string>("url", "").trim().replace(/\/+$/, "");
+    const judgeModel = judgeConfig.get<string>("model", "").trim();
+    const dedicatedJudge: EndpointPick | null = judgeUrl === "" ? null : {
+        label: `$(law) ${vscode.l10n.t("Judge endpoint")}`,
+        description: `${judgeModel} @ ${judgeUrl}`,
+        detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\"."),
+        source: "remote",
+        endpoint: async () => ({baseUrl: judgeUrl, apiKey: await deps.secrets.get(judgeApiKeySecret), model: judgeModel})
+    };
     const candidates = [local, ...(remote == null ? [] : [remote])];
     const candidate = candidates.length === 1 ? local : await vscode.window.showQuickPick(candidates, {title: vscode.l10n.t("Model to evaluate")});
     if (candidate == null) return;
     const judgePick = await vscode.window.showQuickPick<EndpointPick>([
+        ...(dedicatedJudge == null ? [] : [dedicatedJudge]),
         ...(remote == null ? [] : [{...remote, detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\".")}]),
         {...local, detail: vscode.l10n.t("BELLE's judge prompts; the reply is constrained to JSON {score, reason}.")},
         {label: `$(circle-slash) ${vscode.l10n.t("No judge: answers only")}`, source: "none", endpoint: async () => null}
@@ -75,6 +89,28 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         label: name, picked: true, description: String(evalSet.items.filter((item) => (item.evalClass ?? item.className) === name).length)
     })), {title: vscode.l10n.t("Classes to evaluate"), canPickMany: true});
     if (pickedClasses == null || pickedClasses.length === 0) return;
+
+    const selectedCount = evalSet.items.filter((item) => pickedClasses.some((pick) => pick.label === (item.evalClass ?? item.className))).length;
+    const sampleText = await vscode.window.showInputBox({
+        title: vscode.l10n.t("Sample size"),
+        prompt: vscode.l10n.t("Evaluate a seeded random sample of this many items; empty: all {0}.", selectedCount),
+        validateInput: (text) => text.trim() === "" || /^[1-9]\d*$/.test(text.trim()) ? undefined : vscode.l10n.t("Enter a positive whole number, or leave it empty.")
+    });
+    if (sampleText == null) return;
+    const sampleSize = sampleText.trim() === "" ? undefined : Number(sampleText.trim());
+
+    const workspaceFolder = vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath;
+    let judgePrompts = shippedJudgePrompts;
+    const overridePath = workspaceFolder == null ? null : path.join(workspaceFolder, ".belle", "judge-prompts.json");
+    if (overridePath != null && fs.existsSync(overridePath)) {
+        try {
+            judgePrompts = mergeJudgePromptsFromText(shippedJudgePrompts, fs.readFileSync(overridePath, "utf8"), overridePath);
+            deps.log.info(`[eval] judge prompts overridden by ${overridePath}`);
+        } catch (error) {
+            void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
+            return;
+        }
+    }
 
     const runsDir = path.join(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath ?? path.dirname(evalSetPath), ".belle", "runs");
     const resumeKey = `belle.eval.lastRun:${evalSetPath}`;
@@ -117,6 +153,8 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
                 sampling: {temperature: 0, topP: 1, maxTokens: settings.conversationDefaults.maxTokens},
                 judgeMaxTokens: 384,
                 classes: selectedClasses,
+                sampleSize,
+                judgePrompts,
                 concurrency: judgePick.source === "remote" || candidate.source === "remote" ? 8 : settings.parallel,
                 cacheDir: path.join(getBelleCacheDir(), "eval-answers"),
                 signal: controller.signal,

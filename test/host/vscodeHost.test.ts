@@ -224,6 +224,8 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await quickInput.waitFor({state: "visible"});
             await page.locator(".quick-input-widget .quick-input-title", {hasText: "Classes to evaluate"}).waitFor();
             await page.keyboard.press("Enter");
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sample size"}).waitFor();
+            await page.keyboard.press("Enter"); // empty: every item
             await page.locator(".notification-toast", {hasText: "Evaluation finished: 3 items."}).waitFor({timeout: 150_000});
 
             const runsDir = path.join(workspace.path, ".belle", "runs");
