@@ -1,5 +1,6 @@
 // Builds the three bundles: extension (node, cjs, `vscode` external), server (node, esm, node-llama-cpp
-// external: native binaries, loaded only by the engine) and webview (browser).
+// external: native binaries, loaded only by the engine) and webview (browser: the chat, and the evaluation report
+// as dist/webview/report.js + report.css).
 //   node esbuild.mjs [--watch] [--production]
 import fs from "node:fs";
 import * as esbuild from "esbuild";
@@ -42,6 +43,14 @@ const builds = [
         ...common,
         entryPoints: ["webview/main.ts"],
         outfile: "dist/webview/main.js",
+        platform: "browser",
+        format: "esm",
+        target: "es2022"
+    },
+    {
+        ...common,
+        entryPoints: ["webview/report/main.ts"],
+        outfile: "dist/webview/report.js",
         platform: "browser",
         format: "esm",
         target: "es2022"

@@ -1,22 +1,22 @@
-import fs from "node:fs/promises";
+import path from "node:path";
 import * as vscode from "vscode";
 import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
 import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
-import {exportEvalReportMarkdown, exportEvalRunCsv} from "../../server/eval/report/exportEvalReport";
+import {EvalReportPanel} from "../report/EvalReportPanel";
+
+const extensionId = "belle-group.belle-vscode";
 
 /**
- * Writes the report of one run (or the comparison of several) as Markdown beside the first run file, with the
- * per-item CSV, and opens its preview. Files are written to a temporary name and renamed.
+ * Opens the report of one run (or the comparison of several, the first the baseline) in the report webview. The
+ * webview's export buttons write Markdown, CSV or JSON beside the first run file.
  */
 export async function openEvalReport(runFilePaths: string[]): Promise<void> {
     const runs = await Promise.all(runFilePaths.map((runFilePath) => readEvalRunFile(runFilePath)));
     const report = runs.length === 1 ? computeEvalReport(runs[0]!) : compareEvalRuns(runs);
-    const base = runFilePaths[0]!.replace(/\.jsonl$/i, "");
-    const markdownPath = `${base}${runs.length === 1 ? "" : "-comparison"}.report.md`;
-    await writeAtomically(markdownPath, exportEvalReportMarkdown(report));
-    if (runs.length === 1) await writeAtomically(`${base}.items.csv`, exportEvalRunCsv(runs[0]!.records));
-    await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(markdownPath));
+    // The bundle is dist/extension.cjs, so its folder's parent is the extension's root when the API has no entry
+    const extensionUri = vscode.extensions.getExtension(extensionId)?.extensionUri ?? vscode.Uri.file(path.join(__dirname, ".."));
+    EvalReportPanel.open(extensionUri, {report, records: runs.map((run) => [...run.records]), runFilePaths});
 }
 
 /** "BELLE: Open Evaluation Report": pick one run file for its report, or several to compare them. */
@@ -33,10 +33,4 @@ export async function pickAndOpenEvalReport(): Promise<void> {
     } catch (error) {
         void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
     }
-}
-
-async function writeAtomically(filePath: string, text: string): Promise<void> {
-    const tempPath = `${filePath}.${process.pid}.tmp`;
-    await fs.writeFile(tempPath, text, "utf8");
-    await fs.rename(tempPath, filePath);
 }

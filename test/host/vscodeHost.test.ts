@@ -211,7 +211,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             assert.ok(restarted.length > 0 && restarted.every((pid) => !engines.includes(pid)), "a new engine process answered");
         });
 
-        it("evaluates the open eval set with BELLE: Run Evaluation and writes a run file with every item", async function () {
+        it("evaluates the open eval set with BELLE: Run Evaluation, writes a run file with every item and opens its report", async function () {
             this.timeout(180_000);
             await page.keyboard.press("Control+P");
             const quickInput = page.locator(".quick-input-widget .quick-input-box input");
@@ -226,7 +226,11 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await page.keyboard.press("Enter");
             await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sample size"}).waitFor();
             await page.keyboard.press("Enter"); // empty: every item
-            await page.locator(".notification-toast", {hasText: "Evaluation finished: 3 items."}).waitFor({timeout: 150_000});
+            const finished = page.locator(".notification-toast", {hasText: "Evaluation finished: 3 items."});
+            await finished.waitFor({timeout: 150_000});
+            await finished.getByRole("button", {name: "Open Report"}).click();
+            const report = await findWebviewFrame(page, (frame) => frame.locator("table", {hasText: "open qa"}), {timeoutMs: 30_000});
+            assert.match(await report.locator("body").innerText(), /generation[\s\S]*math/);
 
             const runsDir = path.join(workspace.path, ".belle", "runs");
             const runFiles = (await fs.readdir(runsDir)).filter((name) => name.endsWith(".jsonl"));

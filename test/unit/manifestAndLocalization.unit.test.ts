@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {commandIds} from "../../extension/commandIds";
 import {uiStrings} from "../../webview/protocol/uiStrings";
+import {reportStrings} from "../../webview/report/reportStrings";
 import {repoRoot} from "../support/startEngineProcess";
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(repoRoot, file), "utf8")) as Record<string, unknown>;
@@ -35,7 +36,7 @@ describe("manifest and localization", () => {
 
     it("translates every runtime string of the extension and the webview into Chinese", () => {
         const bundle = readJson("l10n/bundle.l10n.zh-cn.json");
-        const messages = new Set<string>(Object.values(uiStrings));
+        const messages = new Set<string>([...Object.values(uiStrings), ...Object.values(reportStrings)]);
         for (const file of sourceFiles("extension")) {
             const source = fs.readFileSync(file, "utf8");
             for (const match of source.matchAll(/l10n\.t\(\s*"((?:[^"\\]|\\.)*)"/g))

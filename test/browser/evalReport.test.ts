@@ -1,0 +1,240 @@
+import assert from "node:assert/strict";
+import {execFileSync} from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import {chromium, type Browser, type Page} from "playwright-core";
+import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
+import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
+import type {EvalRun, EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import {buildReportHtml} from "../../webview/protocol/buildReportHtml";
+import {
+    isReportToExtensionMessage, type ExtensionToReportMessage, type ReportShowParams, type ReportToExtensionMessage
+} from "../../webview/protocol/reportProtocol";
+import {reportStrings} from "../../webview/report/reportStrings";
+import {repoRoot} from "../support/startEngineProcess";
+import {chromiumPath} from "./ChatWebviewHost";
+
+const webviewDist = path.join(repoRoot, "dist", "webview");
+const contentTypes: Record<string, string> = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"};
+
+const fakeVsCodeApi = `(() => {
+    let acquired = false;
+    window.acquireVsCodeApi = () => {
+        if (acquired) throw new Error("acquireVsCodeApi may be called only once");
+        acquired = true;
+        return {postMessage: (message) => window.__belleToExtension(JSON.parse(JSON.stringify(message))), getState: () => undefined, setState: () => {}};
+    };
+    document.addEventListener("securitypolicyviolation", (event) => window.__belleCspViolation(event.violatedDirective + " " + event.blockedURI));
+})();`;
+
+const xss = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
+
+function record(index: number, className: string, score: number | null, overrides: Partial<EvalRunRecord> = {}): EvalRunRecord {
+    return {
+        itemKey: `${index}:k${index}`, index, question: `问题 ${index} Question`, stdAnswer: `标准答案 ${index}`, className, evalClass: null,
+        answer: score == null ? null : `回答 ${index}`, score, judgeReason: score == null ? null : `理由 ${index}`, judgeRaw: null,
+        error: score == null ? "judge timed out" : null, model: "m", judge: "j", finishedAt: "2024-01-01T00:00:00Z", ...overrides
+    };
+}
+
+const baselineRecords: EvalRunRecord[] = [
+    record(0, "open qa", 0.8, {question: "北京是中国的首都吗？ Capital", answer: xss}),
+    record(1, "open qa", 0.6),
+    record(2, "math", 1, {question: "计算 ＡＢＣ 的值"}),
+    record(3, "math", 0.5),
+    record(4, "code", null),
+    record(5, "code", 0.9, {judgeReason: `<b>bold</b> reason`})
+];
+const candidateRecords: EvalRunRecord[] = baselineRecords.map((base) => ({
+    ...base, model: "m2", score: base.score == null ? 0.7 : Math.min(1, base.score + 0.1), answer: `新回答 ${base.index}`,
+    error: null, judgeReason: `新理由 ${base.index}`
+}));
+const run = (records: EvalRunRecord[], model: string): EvalRun => ({
+    header: {kind: "header", runId: `run-${model}`, evalSetPath: "eval.json", model, modelHash: null, judge: "judge", settings: {}, createdAt: "2024-01-01T00:00:00Z"},
+    records
+});
+
+type Received = ReportToExtensionMessage;
+
+class ReportPage {
+    public readonly received: Received[] = [];
+    public readonly malformed: unknown[] = [];
+    public readonly errors: string[] = [];
+    public readonly csp: string[] = [];
+    private readonly _waiters = new Set<() => void>();
+    public constructor(public readonly page: Page) {}
+    public receive(message: unknown): void {
+        if (isReportToExtensionMessage(message)) this.received.push(message);
+        else this.malformed.push(message);
+        for (const waiter of this._waiters) waiter();
+    }
+    public async waitFor(method: Received["method"], count = 1): Promise<Received> {
+        const found = () => this.received.filter((message) => message.method === method)[count - 1];
+        for (let tries = 0; tries < 100 && found() == null; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+        const message = found();
+        if (message == null) throw new Error(`no ${method}; got ${this.received.map((m) => m.method).join(", ")}`);
+        return message;
+    }
+    public async post(message: ExtensionToReportMessage): Promise<void> {
+        await this.page.evaluate((data) => { (globalThis as unknown as {postMessage(d: unknown, o: string): void}).postMessage(data, "*"); }, message);
+    }
+}
+
+describe("evaluation report webview in Chromium (extension side played by the test)", function () {
+    let browser: Browser;
+    let server: http.Server;
+    let origin = "";
+    let webview: ReportPage;
+
+    before(async function () {
+        this.timeout(180_000);
+        execFileSync(process.execPath, ["esbuild.mjs"], {cwd: repoRoot, stdio: "inherit"});
+        assert.ok(fs.existsSync(chromiumPath), `${chromiumPath} is missing`);
+        server = http.createServer((request, response) => {
+            const url = new URL(request.url ?? "/", origin);
+            if (url.pathname === "/") {
+                response.writeHead(200, {"content-type": "text/html; charset=utf-8"});
+                response.end(buildReportHtml({cspSource: origin, nonce: crypto.randomBytes(16).toString("base64"),
+                    scriptUri: `${origin}/webview/report.js`, styleUri: `${origin}/webview/report.css`, lang: "en", title: "Report"}));
+                return;
+            }
+            const file = path.join(webviewDist, path.normalize(decodeURIComponent(url.pathname.slice("/webview/".length))));
+            if (url.pathname.startsWith("/webview/") && file.startsWith(webviewDist + path.sep) && fs.existsSync(file)) {
+                response.writeHead(200, {"content-type": contentTypes[path.extname(file)] ?? "application/octet-stream"});
+                fs.createReadStream(file).pipe(response);
+                return;
+            }
+            response.writeHead(url.pathname === "/favicon.ico" ? 204 : 404).end();
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        origin = `http://127.0.0.1:${(server.address() as {port: number}).port}`;
+        browser = await chromium.launch({executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]});
+    });
+    after(async () => {
+        await browser?.close();
+        await new Promise<void>((resolve) => server == null ? resolve() : server.close(() => resolve()));
+    });
+
+    beforeEach(async () => {
+        const page = await (await browser.newContext()).newPage();
+        webview = new ReportPage(page);
+        await page.exposeFunction("__belleToExtension", (message: unknown) => webview.receive(message));
+        await page.exposeFunction("__belleCspViolation", (violation: string) => { webview.csp.push(violation); });
+        await page.addInitScript(fakeVsCodeApi);
+        page.on("pageerror", (error) => { webview.errors.push(error.message); });
+        page.on("console", (message) => { if (message.type() === "error") webview.errors.push(message.text()); });
+    });
+    afterEach(async function () {
+        await webview.page.context().close();
+        if (this.currentTest?.state !== "passed") return;
+        assert.deepEqual(webview.errors, [], "page errors");
+        assert.deepEqual(webview.malformed, [], "messages outside the protocol");
+        assert.deepEqual(webview.csp, [], "CSP violations");
+    });
+
+    async function show(params: Partial<ReportShowParams> & Pick<ReportShowParams, "report" | "records">): Promise<void> {
+        await webview.page.goto(`${origin}/`);
+        const ready = await webview.waitFor("ready");
+        assert.deepEqual(ready, {method: "ready"});
+        assert.equal(webview.received[0]?.method, "ready", "ready comes first");
+        await webview.post({method: "report/show", params: {strings: {...reportStrings}, ...params}});
+        await webview.page.locator(".report").waitFor();
+    }
+
+    const singleReport = () => computeEvalReport(run(baselineRecords, "base-model"), {resamples: 200});
+
+    it("shows the BELLE scores with CIs and SVG bars sized by attributes, with no inline style", async () => {
+        const report = singleReport();
+        await show({report, records: [baselineRecords]});
+        const page = webview.page;
+        const metrics = await page.locator(".summary tr.metric-row").allTextContents();
+        assert.equal(metrics.length, 3);
+        assert.match(metrics[0]!, new RegExp(report.overall.mean!.toFixed(3)));
+        assert.match(metrics[0]!, /\[0\.\d{3}, [01]\.\d{3}\]/);
+        const bars = page.locator(".bar-chart rect.bar");
+        assert.equal(await bars.count(), report.classes.length);
+        const openQa = report.classes.find((classScore) => classScore.key === "open qa")!;
+        assert.equal(Number(await page.locator('.bar-chart rect.bar[data-class="open qa"]').getAttribute("width")), openQa.mean! * 360);
+        assert.equal(await page.locator("[style]").count(), 0, "no inline style attributes");
+        assert.equal(await page.locator(".class-row").count(), report.classes.length);
+    });
+
+    it("renders untrusted model and judge text as text only", async () => {
+        await show({report: singleReport(), records: [baselineRecords]});
+        const page = webview.page;
+        assert.equal(await page.locator(".item-table img, .item-table script, .item-table b").count(), 0);
+        assert.equal(await page.locator(".item-row").first().locator(".cell-answer").textContent(), xss);
+        assert.equal(await page.evaluate(() => (globalThis as unknown as {__pwned?: number}).__pwned), undefined);
+    });
+
+    it("marks failed items and filters by class and by CJK-safe, case- and width-insensitive search", async () => {
+        await show({report: singleReport(), records: [baselineRecords]});
+        const page = webview.page;
+        const rows = page.locator(".item-row");
+        assert.equal(await rows.count(), 6);
+        assert.equal(await page.locator(".item-row.failed").count(), 1);
+        assert.equal(await page.locator(".item-row.failed .failed-badge").textContent(), reportStrings.failedMark);
+        await page.locator(".item-search").fill("首都");
+        assert.equal(await rows.count(), 1);
+        await page.locator(".item-search").fill("CAPITAL");
+        assert.equal(await rows.count(), 1);
+        await page.locator(".item-search").fill("abc"); // matches the full-width ＡＢＣ
+        assert.equal(await rows.count(), 1);
+        assert.equal(await rows.first().getAttribute("data-item-key"), "2:k2");
+        await page.locator(".item-search").fill("不存在的文字");
+        assert.equal(await rows.count(), 0);
+        assert.equal(await page.locator(".no-items").textContent(), reportStrings.noItems);
+        await page.locator(".item-search").fill("");
+        await page.locator(".class-filter").selectOption("code");
+        assert.equal(await rows.count(), 2);
+        assert.equal(await page.locator(".item-count").textContent(), "2 of 6 items");
+    });
+
+    it("asks the extension to export with a request id and shows the result", async () => {
+        await show({report: singleReport(), records: [baselineRecords]});
+        await webview.page.locator('.export-button[data-format="csv"]').click();
+        const request = await webview.waitFor("report/export");
+        assert.ok(request.method === "report/export");
+        assert.equal(request.params.format, "csv");
+        await webview.post({method: "report/exportResult", params: {requestId: request.params.requestId, result: {ok: true, paths: ["/tmp/run.items.csv"]}}});
+        assert.equal(await webview.page.locator(".export-status").textContent(), "Saved /tmp/run.items.csv");
+        await webview.page.locator('.export-button[data-format="json"]').click();
+        const second = await webview.waitFor("report/export", 2);
+        assert.ok(second.method === "report/export" && second.params.requestId !== request.params.requestId);
+        await webview.post({method: "report/exportResult", params: {requestId: second.params.requestId, result: {ok: false, error: "EACCES"}}});
+        assert.equal(await webview.page.locator(".export-status.error").textContent(), "Export failed: EACCES");
+    });
+
+    it("compares runs: per-class deltas with CI, W/T/L and p-value, and items side by side", async () => {
+        const comparison = compareEvalRuns([run(baselineRecords, "base-model"), run(candidateRecords, "new-model")], {resamples: 200});
+        await show({report: comparison, records: [baselineRecords, candidateRecords]});
+        const page = webview.page;
+        const classRows = page.locator(".delta tr.class-row");
+        assert.equal(await classRows.count(), comparison.comparisons[0]!.classes.length);
+        const openQa = comparison.comparisons[0]!.classes.find((classDelta) => classDelta.key === "open qa")!;
+        const cells = await page.locator(".delta tr.class-row").filter({hasText: "open qa"}).locator("td").allTextContents();
+        assert.equal(cells[3], `+${openQa.delta!.toFixed(3)}`);
+        assert.equal(cells[5], `${openQa.outcomes.wins}/${openQa.outcomes.ties}/${openQa.outcomes.losses}`);
+        assert.match(cells[6]!, /^\d/);
+        assert.equal(await page.locator(".bar-chart rect.bar").count(), 2 * comparison.reports[0]!.classes.length);
+        const headers = await page.locator(".item-table th").allTextContents();
+        assert.equal(headers.length, 5);
+        assert.match(headers[4]!, /new-model/);
+        const first = page.locator(".item-row").first().locator(".cell-run");
+        assert.equal(await first.count(), 2);
+        assert.equal(await first.nth(1).locator(".cell-answer").textContent(), "新回答 0");
+        assert.equal(await page.locator(".item-row.failed").count(), 1, "failed in the baseline");
+    });
+
+    it("uses the strings the extension sends, and every one has a Chinese translation", async () => {
+        const bundle = JSON.parse(fs.readFileSync(path.join(repoRoot, "l10n", "bundle.l10n.zh-cn.json"), "utf8")) as Record<string, string>;
+        const missing = Object.values(reportStrings).filter((english) => typeof bundle[english] !== "string");
+        assert.deepEqual(missing, []);
+        const chinese = Object.fromEntries(Object.entries(reportStrings).map(([key, english]) => [key, bundle[english]!])) as typeof reportStrings;
+        await show({report: singleReport(), records: [baselineRecords], strings: chinese});
+        assert.equal(await webview.page.locator("h1").textContent(), "BELLE 评测报告");
+        assert.equal(await webview.page.locator(".item-count").textContent(), "6 / 6 道题");
+    });
+});

@@ -1,0 +1,395 @@
+// The evaluation report UI. Model and judge text is untrusted: every piece of it goes in with textContent (through
+// `el`), never innerHTML. Bars are SVG shapes sized by attributes, since the CSP allows no inline style.
+import type {ConfidenceInterval} from "../../server/eval/report/bootstrapStratifiedMeans";
+import type {EvalComparison, DeltaEstimate, WinTieLoss} from "../../server/eval/report/compareEvalRuns";
+import type {EvalReport, EvalRunSummary, ScoreEstimate} from "../../server/eval/report/computeEvalReport";
+import {recordScore, type EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
+import {reportClassOf} from "../../server/eval/report/ReportClass";
+import {
+    isExtensionToReportMessage, type ExportFormat, type ExportResult, type ReportShowParams, type ReportToExtensionMessage
+} from "../protocol/reportProtocol";
+import {reportStrings, type ReportStringKey, type ReportStrings} from "./reportStrings";
+
+export interface ReportVsCodeApi {
+    postMessage(message: ReportToExtensionMessage): void
+}
+
+const svgNamespace = "http://www.w3.org/2000/svg";
+const exportTimeoutMs = 30_000;
+
+type Attributes = Record<string, string | number>;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+    const element = document.createElement(tag);
+    if (className != null) element.className = className;
+    if (text != null) element.textContent = text;
+    return element;
+}
+
+function svg(tag: string, attributes: Attributes = {}, text?: string): SVGElement {
+    const element = document.createElementNS(svgNamespace, tag);
+    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+    if (text != null) element.textContent = text;
+    return element;
+}
+
+/** Case-insensitive, width-insensitive (full-width Ａ matches a), and safe for CJK: no word boundaries involved. */
+export function normalizeForSearch(text: string): string {
+    return text.normalize("NFKC").toLocaleLowerCase();
+}
+
+const formatScore = (value: number | null | undefined) => value == null ? "—" : value.toFixed(3);
+const formatSigned = (value: number | null) => value == null ? "—" : `${value > 0 ? "+" : ""}${value.toFixed(3)}`;
+const formatCi = (ci: ConfidenceInterval | null) => ci == null ? "—" : `[${formatSigned(ci.low)}, ${formatSigned(ci.high)}]`.replace(/\+/g, "");
+const formatSignedCi = (ci: ConfidenceInterval | null) => ci == null ? "—" : `[${formatSigned(ci.low)}, ${formatSigned(ci.high)}]`;
+const formatP = (p: number | null | undefined) => p == null || !Number.isFinite(p) ? "—" : p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+const formatWtl = (outcomes: WinTieLoss) => `${outcomes.wins}/${outcomes.ties}/${outcomes.losses}`;
+
+type ItemRow = {
+    itemKey: string,
+    index: number,
+    classKey: string,
+    className: string,
+    question: string,
+    stdAnswer: string,
+    /** One per run; null where the run has no record of the item. */
+    runs: Array<EvalRunRecord | null>,
+    searchText: string
+};
+
+export class ReportApp {
+    private _strings: ReportStrings = {...reportStrings};
+    private _rows: ItemRow[] = [];
+    private _runLabels: string[] = [];
+    private _classFilter = "";
+    private _query = "";
+    private _tbody: HTMLTableSectionElement | undefined;
+    private _countLabel: HTMLElement | undefined;
+    private _status: HTMLElement | undefined;
+    private readonly _pending = new Map<string, ReturnType<typeof setTimeout>>();
+    private _nextRequest = 0;
+
+    public constructor(private readonly _root: HTMLElement, private readonly _vscode: ReportVsCodeApi) {}
+
+    public start(): void {
+        this._root.replaceChildren(el("p", "report-waiting", this._strings.waiting));
+        window.addEventListener("message", (event: MessageEvent) => this._onMessage(event.data));
+        this._vscode.postMessage({method: "ready"});
+    }
+
+    private _t(key: ReportStringKey, ...args: Array<string | number>): string {
+        return this._strings[key].replace(/\{(\d+)\}/g, (match, index: string) => {
+            const value = args[Number(index)];
+            return value == null ? match : String(value);
+        });
+    }
+
+    private _onMessage(data: unknown): void {
+        if (!isExtensionToReportMessage(data)) return;
+        if (data.method === "report/show") this._show(data.params);
+        else this._onExportResult(data.params.requestId, data.params.result);
+    }
+
+    private _show({report, records, strings}: ReportShowParams): void {
+        this._strings = {...reportStrings, ...strings};
+        const summaries = report.kind === "evalReport" ? [report.run] : report.reports.map((runReport) => runReport.run);
+        this._runLabels = summaries.map((summary, index) => this._runLabel(summary, index));
+        this._rows = buildRows(records);
+        this._classFilter = "";
+        this._query = "";
+        const app = el("div", "report");
+        app.append(this._header(report, summaries), this._exportBar());
+        if (report.kind === "evalReport") app.append(...this._reportSections(report));
+        else app.append(...this._comparisonSections(report));
+        app.append(...this._itemsSection(report));
+        this._root.replaceChildren(app);
+        this._renderRows();
+    }
+
+    private _runLabel(summary: EvalRunSummary, index: number): string {
+        return `${this._t("runLabel", index + 1)}: ${summary.model}`;
+    }
+
+    private _header(report: EvalReport | EvalComparison, summaries: EvalRunSummary[]): HTMLElement {
+        const header = el("header", "report-header");
+        header.append(el("h1", undefined, this._t(report.kind === "evalReport" ? "reportTitle" : "comparisonTitle")));
+        const list = el("dl", "run-summary");
+        summaries.forEach((summary, index) => {
+            const role = report.kind === "evalReport" ? "" : ` (${this._t(index === 0 ? "baseline" : "candidate")})`;
+            list.append(el("dt", undefined, this._t("runLabel", index + 1) + role));
+            list.append(el("dd", undefined, `${this._t("model")}: ${summary.model} · ${this._t("judge")}: ${summary.judge}` +
+                (summary.runId != null ? ` · ${summary.runId}` : "")));
+        });
+        header.append(list);
+        if (report.kind === "evalComparison" && report.warnings.length > 0) {
+            const warnings = el("div", "report-warnings");
+            warnings.setAttribute("role", "note");
+            warnings.append(el("strong", undefined, this._t("warnings")));
+            const ul = el("ul");
+            for (const warning of report.warnings) ul.append(el("li", undefined, warning));
+            warnings.append(ul);
+            header.append(warnings);
+        }
+        return header;
+    }
+
+    private _exportBar(): HTMLElement {
+        const bar = el("div", "export-bar");
+        const formats: Array<[ExportFormat, ReportStringKey]> = [["md", "exportMarkdown"], ["csv", "exportCsv"], ["json", "exportJson"]];
+        for (const [format, key] of formats) {
+            const button = el("button", "export-button", this._t(key));
+            button.type = "button";
+            button.dataset.format = format;
+            button.addEventListener("click", () => this._export(format));
+            bar.append(button);
+        }
+        this._status = el("span", "export-status");
+        this._status.setAttribute("role", "status");
+        bar.append(this._status);
+        return bar;
+    }
+
+    private _export(format: ExportFormat): void {
+        const requestId = `export-${++this._nextRequest}`;
+        this._pending.set(requestId, setTimeout(() => this._onExportResult(requestId, {ok: false, error: "timeout"}), exportTimeoutMs));
+        this._vscode.postMessage({method: "report/export", params: {requestId, format}});
+    }
+
+    private _onExportResult(requestId: string, result: ExportResult): void {
+        const timer = this._pending.get(requestId);
+        if (timer == null) return;
+        clearTimeout(timer);
+        this._pending.delete(requestId);
+        if (this._status == null) return;
+        this._status.textContent = result.ok ? this._t("exported", result.paths.join(", ")) : this._t("exportFailed", result.error);
+        this._status.classList.toggle("error", !result.ok);
+    }
+
+    private _reportSections(report: EvalReport): HTMLElement[] {
+        const level = Math.round(report.bootstrap.confidenceLevel * 100);
+        const summary = el("section", "summary");
+        const table = this._table([this._t("metric"), this._t("mean"), this._t("ciLevel", level), this._t("scoredItems")]);
+        const row = (label: string, estimate: ScoreEstimate) =>
+            this._row(table.body, [label, formatScore(estimate.mean), formatCi(estimate.ci), String(estimate.scoredCount)], "metric-row");
+        row(this._t("overall"), report.overall);
+        row(this._t("withoutOthers"), report.withoutOthers);
+        row(this._t("itemMean"), report.itemMean);
+        summary.append(table.table);
+
+        const byClass = el("section", "by-class");
+        byClass.append(el("h2", undefined, this._t("byClass")));
+        const classTable = this._table([this._t("className"), this._t("itemCount"), this._t("scoredCount"), this._t("failedCount"),
+            this._t("mean"), this._t("ciLevel", level)]);
+        for (const classScore of report.classes)
+            this._row(classTable.body, [classScore.className, String(classScore.itemCount), String(classScore.scoredCount),
+                String(classScore.failedCount), formatScore(classScore.mean), formatCi(classScore.ci)], "class-row");
+        byClass.append(this._barChart(report.classes.map((classScore) => ({label: classScore.className, values: [classScore]})), 1), classTable.table);
+        return [summary, byClass];
+    }
+
+    private _comparisonSections(comparison: EvalComparison): HTMLElement[] {
+        const sections: HTMLElement[] = [];
+        const level = Math.round(comparison.bootstrap.confidenceLevel * 100);
+        const summary = el("section", "summary");
+        const table = this._table([this._t("metric"), ...this._runLabels.map((label) => label)]);
+        const metric = (label: string, pick: (report: EvalReport) => ScoreEstimate) =>
+            this._row(table.body, [label, ...comparison.reports.map((report) => {
+                const estimate = pick(report);
+                return `${formatScore(estimate.mean)} ${formatCi(estimate.ci)}`;
+            })], "metric-row");
+        metric(this._t("overall"), (report) => report.overall);
+        metric(this._t("withoutOthers"), (report) => report.withoutOthers);
+        metric(this._t("itemMean"), (report) => report.itemMean);
+        summary.append(table.table);
+        sections.push(summary);
+
+        const classOrder: Array<{key: string, label: string}> = [];
+        for (const report of comparison.reports)
+            for (const classScore of report.classes)
+                if (!classOrder.some((entry) => entry.key === classScore.key)) classOrder.push({key: classScore.key, label: classScore.className});
+        const chartSection = el("section", "by-class");
+        chartSection.append(el("h2", undefined, this._t("byClass")));
+        chartSection.append(this._barChart(classOrder.map(({key, label}) => ({
+            label,
+            values: comparison.reports.map((report) => report.classes.find((classScore) => classScore.key === key) ?? null)
+        })), comparison.reports.length));
+        sections.push(chartSection);
+
+        for (const runComparison of comparison.comparisons) {
+            const section = el("section", "delta");
+            section.append(el("h2", undefined,
+                `${this._runLabels[runComparison.candidateIndex] ?? ""} − ${this._runLabels[0] ?? ""}`));
+            const deltas = this._table([this._t("className"), this._t("baseline"), this._t("candidate"), this._t("delta"),
+                this._t("ciLevel", level), this._t("winTieLoss"), this._t("pValue")]);
+            const deltaRow = (label: string, estimate: DeltaEstimate, outcomes: WinTieLoss | null, p: number | null, className: string) => {
+                const tr = this._row(deltas.body, [label, formatScore(estimate.baselineMean), formatScore(estimate.candidateMean),
+                    formatSigned(estimate.delta), formatSignedCi(estimate.ci), outcomes == null ? "—" : formatWtl(outcomes), formatP(p)], className);
+                if (estimate.ci != null && (estimate.ci.low > 0 || estimate.ci.high < 0))
+                    tr.classList.add(estimate.ci.low > 0 ? "delta-up" : "delta-down");
+                return tr;
+            };
+            deltaRow(this._t("overall"), runComparison.overall, null, null, "metric-row");
+            deltaRow(this._t("withoutOthers"), runComparison.withoutOthers, null, null, "metric-row");
+            deltaRow(this._t("itemMean"), runComparison.itemMean, runComparison.outcomes, runComparison.test.pValue, "metric-row");
+            for (const classDelta of runComparison.classes)
+                deltaRow(classDelta.className, classDelta, classDelta.outcomes, classDelta.test.pValue, "class-row");
+            section.append(deltas.table);
+            sections.push(section);
+        }
+        return sections;
+    }
+
+    /** Horizontal bars 0–1 per class, one per run, with the CI as a whisker; sized by SVG attributes only. */
+    private _barChart(groups: Array<{label: string, values: Array<ScoreEstimate | null>}>, seriesCount: number): SVGElement {
+        const labelWidth = 140, plotWidth = 360, barHeight = 14, gap = 4, groupGap = 10, valueWidth = 56;
+        const groupHeight = seriesCount * barHeight + (seriesCount - 1) * gap;
+        const height = groups.length * (groupHeight + groupGap) + groupGap;
+        const width = labelWidth + plotWidth + valueWidth;
+        const chart = svg("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
+        chart.append(svg("title", {}, this._t("byClass")));
+        for (const tick of [0, 0.25, 0.5, 0.75, 1])
+            chart.append(svg("line", {class: "grid", x1: labelWidth + tick * plotWidth, x2: labelWidth + tick * plotWidth, y1: 0, y2: height}));
+        groups.forEach((group, groupIndex) => {
+            const top = groupGap + groupIndex * (groupHeight + groupGap);
+            chart.append(svg("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
+            group.values.forEach((estimate, series) => {
+                const y = top + series * (barHeight + gap);
+                const mean = estimate?.mean ?? null;
+                const bar = svg("rect", {class: `bar series-${series % 4}`, x: labelWidth, y, height: barHeight,
+                    width: mean == null ? 0 : Math.max(0, Math.min(1, mean)) * plotWidth});
+                bar.setAttribute("data-class", group.label);
+                bar.append(svg("title", {}, `${this._runLabels[series] ?? ""} ${group.label}: ${formatScore(mean)} ${formatCi(estimate?.ci ?? null)}`));
+                chart.append(bar);
+                if (estimate?.ci != null) {
+                    const middle = y + barHeight / 2;
+                    chart.append(svg("line", {class: "whisker", x1: labelWidth + estimate.ci.low * plotWidth, x2: labelWidth + estimate.ci.high * plotWidth, y1: middle, y2: middle}));
+                }
+                chart.append(svg("text", {class: "bar-value", x: labelWidth + plotWidth + 6, y: y + barHeight / 2, "dominant-baseline": "middle"},
+                    mean == null ? this._t("notScored") : formatScore(mean)));
+            });
+        });
+        return chart;
+    }
+
+    private _itemsSection(report: EvalReport | EvalComparison): HTMLElement[] {
+        const section = el("section", "items");
+        section.append(el("h2", undefined, this._t("itemsHeading")));
+        const controls = el("div", "item-controls");
+        const select = el("select", "class-filter");
+        select.setAttribute("aria-label", this._t("className"));
+        select.append(new Option(this._t("allClasses"), ""));
+        const classes = report.kind === "evalReport" ? report.classes : report.reports.flatMap((runReport) => runReport.classes);
+        const seen = new Set<string>();
+        for (const classScore of classes) {
+            if (seen.has(classScore.key)) continue;
+            seen.add(classScore.key);
+            select.append(new Option(classScore.className, classScore.key));
+        }
+        select.addEventListener("change", () => { this._classFilter = select.value; this._renderRows(); });
+        const search = el("input", "item-search");
+        search.type = "search";
+        search.placeholder = this._t("searchPlaceholder");
+        search.setAttribute("aria-label", this._t("searchPlaceholder"));
+        search.addEventListener("input", () => { this._query = search.value; this._renderRows(); });
+        this._countLabel = el("span", "item-count");
+        this._countLabel.setAttribute("role", "status");
+        controls.append(select, search, this._countLabel);
+
+        const multi = this._runLabels.length > 1;
+        const headers = [this._t("className"), this._t("question"), this._t("stdAnswer")];
+        if (multi) headers.push(...this._runLabels);
+        else headers.push(this._t("answer"), this._t("score"), this._t("judgeReason"));
+        const table = this._table(headers);
+        table.table.classList.add("item-table");
+        this._tbody = table.body;
+        section.append(controls, table.table);
+        return [section];
+    }
+
+    private _renderRows(): void {
+        const tbody = this._tbody;
+        if (tbody == null) return;
+        const query = normalizeForSearch(this._query.trim());
+        const visible = this._rows.filter((row) =>
+            (this._classFilter === "" || row.classKey === this._classFilter) && (query === "" || row.searchText.includes(query)));
+        const multi = this._runLabels.length > 1;
+        const rows = visible.map((row) => {
+            const tr = el("tr", "item-row");
+            tr.dataset.itemKey = row.itemKey;
+            const failed = row.runs.some((record) => record != null && recordScore(record) == null);
+            if (failed) tr.classList.add("failed");
+            tr.append(el("td", "cell-class", row.className), el("td", "cell-question", row.question), el("td", "cell-std", row.stdAnswer));
+            if (multi) for (const record of row.runs) tr.append(this._runCell(record));
+            else {
+                const record = row.runs[0] ?? null;
+                const score = record == null ? null : recordScore(record);
+                tr.append(el("td", "cell-answer", record?.answer ?? ""));
+                const scoreCell = el("td", "cell-score");
+                if (score != null) scoreCell.textContent = formatScore(score);
+                else scoreCell.append(el("span", "failed-badge", this._t("failedMark")));
+                tr.append(scoreCell);
+                const reason = el("td", "cell-reason", record?.judgeReason ?? "");
+                if (record != null && score == null && record.error != null) reason.append(el("div", "item-error", record.error));
+                tr.append(reason);
+            }
+            return tr;
+        });
+        if (rows.length === 0) {
+            const tr = el("tr", "no-items");
+            const td = el("td", undefined, this._t("noItems"));
+            td.colSpan = multi ? 3 + this._runLabels.length : 6;
+            tr.append(td);
+            rows.push(tr);
+        }
+        tbody.replaceChildren(...rows);
+        if (this._countLabel != null) this._countLabel.textContent = this._t("shownCount", visible.length, this._rows.length);
+    }
+
+    private _runCell(record: EvalRunRecord | null): HTMLTableCellElement {
+        const td = el("td", "cell-run");
+        if (record == null) return td;
+        const score = recordScore(record);
+        const head = el("div", "run-score");
+        if (score != null) head.textContent = formatScore(score);
+        else head.append(el("span", "failed-badge", this._t("failedMark")));
+        td.append(head, el("div", "cell-answer", record.answer ?? ""), el("div", "cell-reason", record.judgeReason ?? ""));
+        if (score == null && record.error != null) td.append(el("div", "item-error", record.error));
+        return td;
+    }
+
+    private _table(headers: string[]): {table: HTMLTableElement, body: HTMLTableSectionElement} {
+        const table = el("table");
+        const head = el("thead");
+        const tr = el("tr");
+        for (const header of headers) tr.append(el("th", undefined, header));
+        head.append(tr);
+        const body = el("tbody");
+        table.append(head, body);
+        return {table, body};
+    }
+
+    private _row(body: HTMLTableSectionElement, cells: string[], className: string): HTMLTableRowElement {
+        const tr = el("tr", className);
+        for (const cell of cells) tr.append(el("td", undefined, cell));
+        body.append(tr);
+        return tr;
+    }
+}
+
+/** One row per item key across runs (the latest record of each run), in eval-set order. */
+function buildRows(records: EvalRunRecord[][]): ItemRow[] {
+    const perRun = records.map((runRecords) => new Map(latestRecordPerItem(runRecords).records.map((record) => [record.itemKey, record])));
+    const all = latestRecordPerItem(records.flatMap((runRecords) => latestRecordPerItem(runRecords).records)).records;
+    // latestRecordPerItem keeps the last run's record per key; any record gives the question, answer key and class
+    return all.map((first) => {
+        const runs = perRun.map((byKey) => byKey.get(first.itemKey) ?? null);
+        const reportClass = reportClassOf(first);
+        const texts = [first.question, first.stdAnswer, reportClass.className,
+            ...runs.flatMap((record) => record == null ? [] : [record.answer ?? "", record.judgeReason ?? "", record.error ?? ""])];
+        return {
+            itemKey: first.itemKey, index: first.index, classKey: reportClass.key, className: reportClass.className,
+            question: first.question, stdAnswer: first.stdAnswer, runs, searchText: normalizeForSearch(texts.join("\n"))
+        };
+    });
+}
