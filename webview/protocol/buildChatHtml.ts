@@ -1,5 +1,5 @@
-// The chat webview's HTML, built in one place so the CSP cannot drift between the editor panel, the sidebar view
-// and the browser tests. Pure string work: it compiles under the extension's tsconfig (no DOM) and the webview's.
+// The chat webview's HTML (editor panel, sidebar view and browser tests alike).
+import {buildWebviewHtml} from "./buildWebviewHtml";
 
 export interface ChatHtmlOptions {
     /** `webview.cspSource`: the origin that serves the webview's own files. */
@@ -15,38 +15,10 @@ export interface ChatHtmlOptions {
     title: string
 }
 
-const htmlEscapes: Record<string, string> = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"};
-
-function escapeHtml(text: string): string {
-    return text.replace(/[&<>"']/g, (character) => htmlEscapes[character]!);
-}
-
 export function buildChatHtml({cspSource, nonce, scriptUri, styleUri, codiconsUri, lang, title}: ChatHtmlOptions): string {
-    // A nonce is base64 or hex; anything else would break out of the CSP header, so it is refused, not escaped.
-    if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(nonce)) throw new Error("buildChatHtml: the nonce must be 16+ base64 characters");
-    if (/[;"\r\n]/.test(cspSource)) throw new Error("buildChatHtml: cspSource must be a list of sources");
-    const csp = [
-        "default-src 'none'",
-        `style-src ${cspSource} 'nonce-${nonce}'`,
-        `font-src ${cspSource}`,
-        `img-src ${cspSource} data:`,
-        `script-src 'nonce-${nonce}'`
-    ].join("; ");
-    const attribute = escapeHtml;
-    return `<!DOCTYPE html>
-<html lang="${attribute(lang)}">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attribute(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link id="vscode-codicon-stylesheet" rel="stylesheet" href="${attribute(codiconsUri)}" nonce="${attribute(nonce)}">
-<link rel="stylesheet" href="${attribute(styleUri)}" nonce="${attribute(nonce)}">
-<title>${escapeHtml(title)}</title>
-</head>
-<body>
-<div id="belle-chat" class="chat-app"></div>
-<script type="module" nonce="${attribute(nonce)}" src="${attribute(scriptUri)}"></script>
-</body>
-</html>
-`;
+    return buildWebviewHtml({
+        cspSource, nonce, scriptUri, lang, title,
+        stylesheets: [{href: codiconsUri, id: "vscode-codicon-stylesheet"}, {href: styleUri}],
+        root: {id: "belle-chat", className: "chat-app"}
+    });
 }
