@@ -3,6 +3,7 @@ import http from "node:http";
 import OpenAI from "openai";
 import {ensureEmbeddedModel, ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
+import {collectChatStream} from "../support/collectChatStream";
 
 const cjk = /[\u4e00-\u9fff]/u;
 
@@ -13,17 +14,6 @@ function clientFor(engine: EngineProcess, apiKey = engine.ready.token) {
 async function health(engine: EngineProcess) {
     const response = await fetch(`${engine.baseUrl}/health`, {headers: {Authorization: `Bearer ${engine.ready.token}`}});
     return await response.json() as {slotsBusy: number, queued: number, promptFormat: string, threads: number, backend: string};
-}
-
-async function collectStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
-    const pieces: string[] = [];
-    let finishReason: string | null = null;
-    for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        if (choice?.delta.content) pieces.push(choice.delta.content);
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-    }
-    return {pieces, text: pieces.join(""), finishReason};
 }
 
 /** Raw request, for headers fetch() will not let us set (Host) and bodies the SDK would not send. */
@@ -85,7 +75,7 @@ describe("engine: OpenAI-compatible API on the generated Chinese model", functio
     it("streams the same Chinese text it returns without streaming, chunk by chunk, never splitting a character", async () => {
         const request = {model: "any", messages: [{role: "user" as const, content: "写一首关于春天的诗 🌸"}], max_tokens: 16, temperature: 0};
         const whole = await client.chat.completions.create(request);
-        const streamed = await collectStream(await client.chat.completions.create({...request, stream: true}));
+        const streamed = await collectChatStream(await client.chat.completions.create({...request, stream: true}));
         assert.equal(streamed.text, whole.choices[0]!.message.content);
         assert.ok(streamed.pieces.length > 1, "text arrives in several chunks");
         assert.ok(streamed.pieces.every((piece) => !piece.includes("\uFFFD")));
@@ -111,7 +101,7 @@ describe("engine: OpenAI-compatible API on the generated Chinese model", functio
         assert.equal(stopped.choices[0]!.message.content, expected);
         assert.equal(stopped.choices[0]!.finish_reason, "stop");
 
-        const streamed = await collectStream(await client.chat.completions.create({...request, stop: stopAt, stream: true}));
+        const streamed = await collectChatStream(await client.chat.completions.create({...request, stop: stopAt, stream: true}));
         assert.equal(streamed.text, expected);
         assert.equal(streamed.finishReason, "stop");
     });
@@ -124,7 +114,7 @@ describe("engine: OpenAI-compatible API on the generated Chinese model", functio
             sequential.push((await client.chat.completions.create(request(prompt))).choices[0]!.message.content!);
 
         const concurrent = await Promise.all(prompts.map(async (prompt) =>
-            (await collectStream(await client.chat.completions.create({...request(prompt), stream: true}))).text));
+            (await collectChatStream(await client.chat.completions.create({...request(prompt), stream: true}))).text));
         assert.deepEqual(concurrent, sequential);
         assert.ok(new Set(sequential).size > 1, "different prompts give different answers");
     });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
+import {collectChatStream} from "../support/collectChatStream";
 
 /*
  * The generated model's weights are random: left alone it writes Chinese noise. Every valid JSON reply below is
@@ -35,17 +36,6 @@ function assertJudgeVerdict(text: string) {
     assert.ok(scores.includes(verdict.score as number), `score ${String(verdict.score)} is one of the listed scores`);
     assert.equal(typeof verdict.reason, "string");
     assert.ok((verdict.reason as string).length <= 24);
-}
-
-async function collectStream(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>) {
-    const pieces: string[] = [];
-    let finishReason: string | null = null;
-    for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        if (choice?.delta.content) pieces.push(choice.delta.content);
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-    }
-    return {pieces, text: pieces.join(""), finishReason};
 }
 
 async function health(engine: EngineProcess) {
@@ -86,7 +76,7 @@ describe("engine: structured output (response_format) on the generated model", f
     it("streams the same JSON chunk by chunk", async () => {
         const request = {model: "any", messages: judgeMessages("首都是上海。"), max_tokens: 120, temperature: 0, response_format: judgeFormat};
         const whole = await client.chat.completions.create(request);
-        const streamed = await collectStream(await client.chat.completions.create({...request, stream: true}));
+        const streamed = await collectChatStream(await client.chat.completions.create({...request, stream: true}));
         assert.ok(streamed.pieces.length > 10, "the JSON arrives in many chunks, not at the end");
         assert.equal(streamed.text, whole.choices[0]!.message.content);
         assertJudgeVerdict(streamed.text);
@@ -99,7 +89,7 @@ describe("engine: structured output (response_format) on the generated model", f
             Promise.all(answers.map(async (answer, index) => {
                 const request = {model: "any", messages: judgeMessages(answer), max_tokens: 120, temperature: 0, response_format: judgeFormat};
                 return index % 2 === 0
-                    ? await collectStream(await client.chat.completions.create({...request, stream: true}))
+                    ? await collectChatStream(await client.chat.completions.create({...request, stream: true}))
                     : {text: (await client.chat.completions.create(request)).choices[0]!.message.content!, finishReason: "stop"};
             })),
             client.chat.completions.create({model: "any", messages: [{role: "user", content: "你好"}], max_tokens: 8, temperature: 0})

@@ -1,17 +1,10 @@
 import assert from "node:assert/strict";
-import {matchEvalClass} from "../../server/eval/evalClasses";
 import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
 import {EvalReportError} from "../../server/eval/report/EvalReportError";
 import type {EvalRun, EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import {evalRunRecord} from "../support/evalRunRecordFixture";
 
-function record(index: number, className: string, score: number | null, fields: Partial<EvalRunRecord> = {}): EvalRunRecord {
-    return {
-        itemKey: `${index}:${String(index).padStart(12, "0")}`, index, question: `问题 ${index}`, stdAnswer: "", className,
-        evalClass: matchEvalClass(className), answer: `回答 ${index}`, score, judgeReason: score != null ? "理由" : null,
-        judgeRaw: null, error: score == null ? "The judge gave no score." : null, model: "m", judge: "gpt-4",
-        finishedAt: "2024-05-01T00:00:00.000Z", ...fields
-    };
-}
+const record: typeof evalRunRecord = (index, className, score, fields = {}) => evalRunRecord(index, className, score, {model: "m", ...fields});
 
 function runOf(runId: string, model: string, records: EvalRunRecord[], header: {judge?: string, evalSetPath?: string} = {}): EvalRun {
     return {

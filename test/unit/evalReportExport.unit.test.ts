@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import {matchEvalClass} from "../../server/eval/evalClasses";
 import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
 import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
 import type {EvalRun, EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "../../server/eval/report/exportEvalReport";
+import {evalRunRecord} from "../support/evalRunRecordFixture";
 
-function record(index: number, className: string, score: number | null, fields: Partial<EvalRunRecord> = {}): EvalRunRecord {
-    return {
-        itemKey: `${index}:${String(index).padStart(12, "0")}`, index, question: `问题 ${index}`, stdAnswer: "", className,
-        evalClass: matchEvalClass(className), answer: `回答 ${index}`, score, judgeReason: score != null ? "理由" : null,
-        judgeRaw: null, error: score == null ? "The judge gave no score." : null, model: "belle-7b", judge: "gpt-4",
-        finishedAt: "2024-05-01T00:00:00.000Z", ...fields
-    };
-}
+const record = evalRunRecord;
 
 function runOf(runId: string, model: string, records: EvalRunRecord[]): EvalRun {
     return {
