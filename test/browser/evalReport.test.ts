@@ -199,11 +199,14 @@ describe("evaluation report webview in Chromium (extension side played by the te
         assert.ok(request.method === "report/export");
         assert.equal(request.params.format, "csv");
         await webview.post({method: "report/exportResult", params: {requestId: request.params.requestId, result: {ok: true, paths: ["/tmp/run.items.csv"]}}});
+        // the webview handles the posted result asynchronously: wait for it before reading the status
+        await webview.page.locator(".export-status", {hasText: "Saved"}).waitFor();
         assert.equal(await webview.page.locator(".export-status").textContent(), "Saved /tmp/run.items.csv");
         await webview.page.locator('.export-button[data-format="json"]').click();
         const second = await webview.waitFor("report/export", 2);
         assert.ok(second.method === "report/export" && second.params.requestId !== request.params.requestId);
         await webview.post({method: "report/exportResult", params: {requestId: second.params.requestId, result: {ok: false, error: "EACCES"}}});
+        await webview.page.locator(".export-status.error").waitFor();
         assert.equal(await webview.page.locator(".export-status.error").textContent(), "Export failed: EACCES");
     });
 
