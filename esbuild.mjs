@@ -1,5 +1,5 @@
-// Builds the three bundles: extension (node, cjs, `vscode` external), server (node, esm, node-llama-cpp
-// external: native binaries, loaded only by the engine) and webview (browser: the chat, and the evaluation report
+// Builds the three bundles: extension (node, cjs, `vscode` external), server (node: dist/server.cjs, which
+// loads the esm dist/engine.mjs; node-llama-cpp external: native binaries, loaded only by the engine) and webview (browser: the chat, and the evaluation report
 // as dist/webview/report.js + report.css).
 //   node esbuild.mjs [--watch] [--production]
 import fs from "node:fs";
@@ -22,13 +22,22 @@ const builds = [
     {
         ...common,
         entryPoints: ["server/main.ts"],
-        outfile: "dist/server.mjs",
+        outfile: "dist/engine.mjs",
         platform: "node",
         format: "esm",
         target: "node20",
         external: ["node-llama-cpp", "@node-llama-cpp/*"],
         // some bundled CommonJS dependencies call require(): give the ESM bundle one
         banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
+    },
+    {
+        // the engine's entry point: sizes the libuv pool before any ES module loads (server/launch.ts)
+        ...common,
+        entryPoints: ["server/launch.ts"],
+        outfile: "dist/server.cjs",
+        platform: "node",
+        format: "cjs",
+        target: "node20"
     },
     {
         ...common,

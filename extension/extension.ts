@@ -23,7 +23,7 @@ let supervisor: EngineSupervisor | undefined;
 export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     const log = vscode.window.createOutputChannel("BELLE", {log: true});
     context.subscriptions.push(log);
-    const serverScriptPath = context.asAbsolutePath("dist/server.mjs");
+    const serverScriptPath = context.asAbsolutePath("dist/server.cjs");
 
     const engine = new EngineSupervisor({
         serverScriptPath,

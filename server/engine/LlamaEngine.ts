@@ -5,6 +5,8 @@ import {
 } from "node-llama-cpp";
 import {ContextLengthExceededError} from "./engineErrors";
 import {BelleChatWrapper} from "./BelleChatWrapper";
+import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
+import {createSequenceOrderedStrategy, type QueuedDecodeView} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {resolveThreadCount} from "./resolveThreadCount";
@@ -40,7 +42,8 @@ export type EngineInfo = {
     slotsBusy: number,
     queued: number,
     /** Grammars built from `response_format` JSON schemas and kept for the next request with the same schema. */
-    cachedGrammars: number
+    cachedGrammars: number,
+    flashAttention: boolean
 };
 
 /**
@@ -50,6 +53,7 @@ export type EngineInfo = {
 export class LlamaEngine {
     private readonly _pool: SequencePool<LlamaContextSequence>;
     private readonly _grammars: JsonSchemaGrammarCache;
+    private readonly _stepBarrier = new DecodeStepBarrier();
 
     private constructor(
         private readonly _llama: Llama,
@@ -59,7 +63,8 @@ export class LlamaEngine {
         private readonly _promptFormat: string,
         private readonly _threads: number,
         private readonly _modelPath: string,
-        maxQueued: number
+        maxQueued: number,
+        private readonly _flashAttention: boolean
     ) {
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
@@ -79,17 +84,32 @@ export class LlamaEngine {
             logger: (level, message) => log(`[llama.cpp ${level}] ${message.trimEnd()}`)
         });
         const model = await llama.loadModel({modelPath, gpuLayers: backend === "cpu" ? 0 : gpuLayers});
-        const context = await model.createContext({
+        let createdContext: LlamaContext | undefined;
+        const contextOptions = {
             contextSize,
             sequences: parallel,
-            threads: {ideal: threadCount, min: threadCount}
+            threads: {ideal: threadCount, min: threadCount},
+            batching: {
+                itemPrioritizationStrategy: createSequenceOrderedStrategy(
+                    () => (createdContext as unknown as {_queuedDecodes?: QueuedDecodeView[]} | undefined)?._queuedDecodes
+                )
+            }
+        };
+        // Flash attention: ~10% more decode throughput with parallel streams on CPU (bench:engine); a model or
+        // backend that cannot use it falls back to the plain attention rather than failing to start.
+        let flashAttention = true;
+        const context = await model.createContext({...contextOptions, flashAttention: true}).catch((error: unknown) => {
+            log(`[engine] flash attention unavailable (${error instanceof Error ? error.message : String(error)}); using standard attention`);
+            flashAttention = false;
+            return model.createContext(contextOptions);
         });
+        createdContext = context;
 
         const hasTemplate = model.fileInfo.metadata.tokenizer?.chat_template != null;
         const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
         const chatWrapper = useBelle ? new BelleChatWrapper() : resolveChatWrapper(model);
         return new LlamaEngine(
-            llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued
+            llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention
         );
     }
 
@@ -113,7 +133,8 @@ export class LlamaEngine {
             promptFormat: this._promptFormat,
             slotsBusy: this._pool.busy,
             queued: this._pool.queued,
-            cachedGrammars: this._grammars.size
+            cachedGrammars: this._grammars.size,
+            flashAttention: this._flashAttention
         };
     }
 
@@ -176,8 +197,10 @@ export class LlamaEngine {
             onText?.(piece);
         };
 
+        let barrierMember: BarrierMember | null = null;
         if (maxTokens <= 0) finishReason = "length";
-        else for await (const token of sequence.evaluate(promptTokens.slice(reused), {
+        else try {
+          for await (const token of sequence.evaluate(promptTokens.slice(reused), {
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
@@ -198,6 +221,11 @@ export class LlamaEngine {
                 finishReason = "abort";
                 break;
             }
+            barrierMember ??= this._stepBarrier.join();
+            await barrierMember.arrive();
+          }
+        } finally {
+            barrierMember?.leave();
         }
 
         if (!matcher.stopped) {

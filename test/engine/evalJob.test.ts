@@ -132,7 +132,7 @@ describe("belle eval (the CLI, headless, as a Slurm array task would run it)", f
 
     it("runs two shards of an eval set on the embedded model, reports the broken item by line, and merges them", async function () {
         this.timeout(180_000);
-        const cli = path.join(repoRoot, "dist", "server.mjs");
+        const cli = path.join(repoRoot, "dist", "server.cjs");
         const common = ["eval", "--eval-set", path.join(dir, "eval_set.json"), "--model", "embedded", "--max-tokens", "8",
             "--judge-max-tokens", "8", "--concurrency", "2"];
         for (const shard of ["0/2", "1/2"]) {
@@ -150,7 +150,7 @@ describe("belle eval (the CLI, headless, as a Slurm array task would run it)", f
     });
 
     it("explains a bad --shard and exits with the usage code", () => {
-        const {status, stderr} = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.mjs"), "eval", "--eval-set", "x", "--out", "y", "--model", "embedded", "--shard", "2/2"], {encoding: "utf8"});
+        const {status, stderr} = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.cjs"), "eval", "--eval-set", "x", "--out", "y", "--model", "embedded", "--shard", "2/2"], {encoding: "utf8"});
         assert.equal(status, 2);
         assert.match(stderr, /--shard 2\/2: expected <i>\/<n>/);
     });

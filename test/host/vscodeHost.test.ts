@@ -195,7 +195,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
         it("answers again after its engine process is killed, keeping the conversation", async function () {
             this.timeout(firstAnswerTimeoutMs + 60_000);
             assert.ok(chat != null, "the chat did not open");
-            const engines = findProcesses(path.join(repoRoot, "dist", "server.mjs"), server.pid);
+            const engines = findProcesses(path.join(repoRoot, "dist", "server.cjs"), server.pid);
             assert.ok(engines.length > 0, "no engine process found");
             for (const pid of engines) process.kill(pid, "SIGKILL");
 
@@ -207,7 +207,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await answers.nth(1).filter({hasText: cjk}).waitFor({timeout: firstAnswerTimeoutMs});
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             assert.match(await answers.first().innerText(), cjk, "the first answer is still there");
-            const restarted = findProcesses(path.join(repoRoot, "dist", "server.mjs"), server.pid);
+            const restarted = findProcesses(path.join(repoRoot, "dist", "server.cjs"), server.pid);
             assert.ok(restarted.length > 0 && restarted.every((pid) => !engines.includes(pid)), "a new engine process answered");
         });
 

@@ -4,7 +4,7 @@ import readline from "node:readline";
 import {fileURLToPath} from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const serverBundle = path.join(repoRoot, "dist", "server.mjs");
+const serverBundle = path.join(repoRoot, "dist", "server.cjs");
 
 export type ReadyLine = {
     event: "ready", port: number, token: string, model: string, backend: string, threads: number,
@@ -19,7 +19,7 @@ export type EngineProcess = {
     stop: () => Promise<void>
 };
 
-/** Starts the real engine (the built dist/server.mjs) as a child process and waits for its ready line. */
+/** Starts the real engine (the built dist/server.cjs) as a child process and waits for its ready line. */
 export async function startEngineProcess(args: string[], {timeoutMs = 60_000, env = {}}: {timeoutMs?: number, env?: Record<string, string>} = {}): Promise<EngineProcess> {
     const child = spawn(process.execPath, [serverBundle, "serve", ...args], {
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 
 /**
- * PIDs of this extension host's child processes that run the engine bundle (`dist/server.mjs`), read from /proc
+ * PIDs of this extension host's child processes that run the engine bundle (`dist/server.cjs`), read from /proc
  * (Linux, where the host tests run): a check that does not trust the extension's own `pid` getter.
  */
 export function findEngineProcesses(): number[] {
@@ -14,7 +14,7 @@ export function findEngineProcesses(): number[] {
             const [state, parentPid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
             if (Number(parentPid) !== process.pid || state === "Z") continue;
             const commandLine = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-            if (commandLine.some((argument) => argument.endsWith("server.mjs"))) engines.push(Number(entry));
+            if (commandLine.some((argument) => argument.endsWith("server.cjs"))) engines.push(Number(entry));
         } catch (error) {
             // the process ended while we looked
             if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
