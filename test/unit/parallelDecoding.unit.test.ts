@@ -16,9 +16,9 @@ describe("DecodeStepBarrier", () => {
         const barrier = new DecodeStepBarrier(10_000);
         const [a, b, c] = [barrier.join(), barrier.join(), barrier.join()];
         const released: string[] = [];
-        const waits = [a.arrive().then(() => released.push("a")), b.arrive().then(() => released.push("b"))];
+        const waits: Array<Promise<unknown>> = [a.arrive().then(() => released.push("a")), b.arrive().then(() => released.push("b"))];
         await new Promise((resolve) => setTimeout(resolve, 20));
-        assert.deepEqual(released, []);
+        assert.equal(released.length, 0);
         waits.push(c.arrive().then(() => released.push("c")));
         await Promise.all(waits);
         assert.deepEqual(released.sort(), ["a", "b", "c"]);
