@@ -154,7 +154,9 @@ export class LlamaEngine {
         if (promptTokens.length >= contextSize)
             throw new ContextLengthExceededError(promptTokens.length, contextSize);
 
-        const sequence = await this._pool.acquire(signal);
+        // The free sequence that already holds the longest prefix of this prompt (an eval's judge prompts share
+        // their class's instructions; a chat's next turn shares the conversation so far) evaluates only the rest
+        const sequence = await this._pool.acquire(signal, (candidate) => commonPrefixLength(candidate.contextTokens, promptTokens));
         try {
             return await this._generateOnSequence(sequence, promptTokens, stopStrings, grammar, request, signal, onText);
         } finally {
@@ -176,10 +178,7 @@ export class LlamaEngine {
         const startTime = performance.now();
 
         // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew
-        const cached = sequence.contextTokens;
-        let reused = 0;
-        while (reused < cached.length && reused < promptTokens.length - 1 && cached[reused] === promptTokens[reused])
-            reused++;
+        const reused = Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
         if (reused < sequence.nextTokenIndex)
             await sequence.eraseContextTokenRanges([{start: reused, end: sequence.nextTokenIndex}]);
 
@@ -309,4 +308,10 @@ function isCompleteJson(text: string): boolean {
         // a prefix cut short by max_tokens: not complete
         return false;
     }
+}
+
+function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+    let length = 0;
+    while (length < a.length && length < b.length && a[length] === b[length]) length++;
+    return length;
 }

@@ -30,10 +30,23 @@ export class SequencePool<T> {
         return this._size;
     }
 
-    public acquire(signal?: AbortSignal): Promise<T> {
+    /**
+     * `affinity` scores a free item for this caller (higher is better, e.g. how much of the prompt the sequence
+     * already holds); the best free one is handed out. A waiting caller gets the next item released.
+     */
+    public acquire(signal?: AbortSignal, affinity?: (item: T) => number): Promise<T> {
         signal?.throwIfAborted();
-        const item = this._free.pop();
-        if (item !== undefined) return Promise.resolve(item);
+        if (this._free.length > 0) {
+            let best = this._free.length - 1;
+            if (affinity != null) {
+                let bestScore = affinity(this._free[best]!);
+                for (let index = this._free.length - 2; index >= 0; index--) {
+                    const score = affinity(this._free[index]!);
+                    if (score > bestScore) [best, bestScore] = [index, score];
+                }
+            }
+            return Promise.resolve(this._free.splice(best, 1)[0]!);
+        }
         if (this._waiters.length >= this._maxQueued) return Promise.reject(new QueueFullError(this._waiters.length));
 
         return new Promise<T>((resolve, reject) => {

@@ -32,6 +32,14 @@ describe("StopStringMatcher", () => {
 });
 
 describe("SequencePool", () => {
+    it("hands out the free item the caller scores highest (the sequence holding the longest prompt prefix)", async () => {
+        const pool = new SequencePool(["chat-a", "judge", "chat-b"], 4);
+        const prefixOf: Record<string, number> = {"chat-a": 3, judge: 40, "chat-b": 0};
+        assert.equal(await pool.acquire(undefined, (item) => prefixOf[item]!), "judge");
+        assert.equal(await pool.acquire(undefined, (item) => prefixOf[item]!), "chat-a");
+        assert.equal(await pool.acquire(), "chat-b");
+    });
+
     it("hands out items, queues callers in order when none is free, and rejects past the queue bound", async () => {
         const pool = new SequencePool(["a"], 1);
         const first = await pool.acquire();
