@@ -12,6 +12,7 @@ import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
 import {resolveEngineLaunch} from "./engine/resolveEngineLaunch";
+import {EvalReportSerializer} from "./report/EvalReportSerializer";
 import {describeState, EngineStatusBar} from "./status/EngineStatusBar";
 
 let supervisor: EngineSupervisor | undefined;
@@ -113,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
+    context.subscriptions.push(EvalReportSerializer.register(context.extensionUri));
     const selectionEvaluator = new SelectionEvaluator(endpoints, readBelleSettings);
     context.subscriptions.push(selectionEvaluator);
     register(commandIds.evaluateSelection, async () => {

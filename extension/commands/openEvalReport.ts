@@ -1,9 +1,7 @@
 import path from "node:path";
 import * as vscode from "vscode";
-import {readEvalRunFile} from "../../server/eval/EvalRunFile";
-import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
-import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
 import {EvalReportPanel} from "../report/EvalReportPanel";
+import {loadEvalReportInput} from "../report/loadEvalReportInput";
 
 const extensionId = "belle-group.belle-vscode";
 
@@ -12,11 +10,10 @@ const extensionId = "belle-group.belle-vscode";
  * webview's export buttons write Markdown, CSV or JSON beside the first run file.
  */
 export async function openEvalReport(runFilePaths: string[]): Promise<void> {
-    const runs = await Promise.all(runFilePaths.map((runFilePath) => readEvalRunFile(runFilePath)));
-    const report = runs.length === 1 ? computeEvalReport(runs[0]!) : compareEvalRuns(runs);
+    const input = await loadEvalReportInput(runFilePaths);
     // The bundle is dist/extension.cjs, so its folder's parent is the extension's root when the API has no entry
     const extensionUri = vscode.extensions.getExtension(extensionId)?.extensionUri ?? vscode.Uri.file(path.join(__dirname, ".."));
-    EvalReportPanel.open(extensionUri, {report, records: runs.map((run) => [...run.records]), runFilePaths});
+    EvalReportPanel.open(extensionUri, input);
 }
 
 /** "BELLE: Open Evaluation Report": pick one run file for its report, or several to compare them. */

@@ -9,8 +9,9 @@ import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "
 import {reportStrings, type ReportStrings} from "../../webview/report/reportStrings";
 import {buildReportHtml} from "../../webview/protocol/buildReportHtml";
 import {
-    isReportToExtensionMessage, type ExportFormat, type ExportResult, type ExtensionToReportMessage
+    isReportToExtensionMessage, type ExportFormat, type ExportResult, type ExtensionToReportMessage, type ReportPanelState
 } from "../../webview/protocol/reportProtocol";
+import {loadEvalReportInput} from "./loadEvalReportInput";
 
 export const evalReportViewType = "belle.evalReport";
 
@@ -23,12 +24,18 @@ export type EvalReportPanelInput = {
 
 /**
  * The evaluation report in a webview panel. Posts nothing before the webview's `ready`; then sends `report/show`
- * (again on every `ready`, so a reload gets it too). Export requests write files beside the first run file.
+ * (again on every `ready`, so a reload gets it too), or `report/unavailable` when a restored panel's run files
+ * cannot be read. Export requests write files beside the first run file.
  */
 export class EvalReportPanel implements vscode.Disposable {
     private readonly _disposables: vscode.Disposable[] = [];
+    private _disposed = false;
 
-    private constructor(private readonly _panel: vscode.WebviewPanel, private readonly _extensionUri: vscode.Uri, private readonly _input: EvalReportPanelInput) {
+    /** `_input` settles once: at once for a panel the command opened, after reading the files for a restored one. */
+    private constructor(private readonly _panel: vscode.WebviewPanel, private readonly _extensionUri: vscode.Uri,
+        private readonly _input: Promise<EvalReportPanelInput>, private readonly _runCount: number) {
+        // A restored panel whose files are gone must not leave an unhandled rejection behind; `ready` reports it
+        _input.catch(() => undefined);
         const webview = _panel.webview;
         webview.html = this._html(webview);
         this._disposables.push(
@@ -38,28 +45,41 @@ export class EvalReportPanel implements vscode.Disposable {
     }
 
     public static open(extensionUri: vscode.Uri, input: EvalReportPanelInput): EvalReportPanel {
-        const title = vscode.l10n.t(input.report.kind === "evalReport" ? "BELLE Evaluation Report" : "BELLE Evaluation Comparison");
-        const panel = vscode.window.createWebviewPanel(evalReportViewType, title, vscode.ViewColumn.Active, {
+        const panel = vscode.window.createWebviewPanel(evalReportViewType, reportTitle(input.runFilePaths.length), vscode.ViewColumn.Active, {
             enableScripts: true,
             retainContextWhenHidden: true,
-            localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webview")]
+            localResourceRoots: reportResourceRoots(extensionUri)
         });
-        return new EvalReportPanel(panel, extensionUri, input);
+        return new EvalReportPanel(panel, extensionUri, Promise.resolve(input), input.runFilePaths.length);
+    }
+
+    /**
+     * Takes over a panel VS Code kept across a window reload and shows the report again, read afresh from the run
+     * files its webview saved (`state` is null when it saved none usable).
+     */
+    public static restore(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, state: ReportPanelState | null): EvalReportPanel {
+        panel.webview.options = {enableScripts: true, localResourceRoots: reportResourceRoots(extensionUri)};
+        const input = state == null ? Promise.reject(new UnrestorableReportError()) : loadEvalReportInput(state.runFilePaths);
+        return new EvalReportPanel(panel, extensionUri, input, state?.runFilePaths.length ?? 1);
     }
 
     public dispose(): void {
+        this._disposed = true;
         for (const disposable of this._disposables.splice(0)) disposable.dispose();
         this._panel.dispose();
     }
 
     private _post(message: ExtensionToReportMessage): void {
-        void this._panel.webview.postMessage(message);
+        if (!this._disposed) void this._panel.webview.postMessage(message);
     }
 
     private _onMessage(message: unknown): void {
         if (!isReportToExtensionMessage(message)) return;
         if (message.method === "ready") {
-            this._post({method: "report/show", params: {report: this._input.report, records: this._input.records, strings: translatedReportStrings()}});
+            this._input.then(
+                ({report, records, runFilePaths}) =>
+                    this._post({method: "report/show", params: {report, records, runFilePaths, strings: translatedReportStrings()}}),
+                (error: unknown) => this._post({method: "report/unavailable", params: {message: describeLoadFailure(error)}}));
             return;
         }
         const {requestId, format} = message.params;
@@ -68,7 +88,7 @@ export class EvalReportPanel implements vscode.Disposable {
 
     private async _export(format: ExportFormat): Promise<ExportResult> {
         try {
-            const paths = await writeEvalReportExport(format, this._input);
+            const paths = await writeEvalReportExport(format, await this._input);
             const first = paths[0];
             if (first != null) {
                 if (format === "md") await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(first));
@@ -88,9 +108,35 @@ export class EvalReportPanel implements vscode.Disposable {
             scriptUri: asset("report.js"),
             styleUri: asset("report.css"),
             lang: vscode.env.language,
-            title: vscode.l10n.t(this._input.report.kind === "evalReport" ? "BELLE Evaluation Report" : "BELLE Evaluation Comparison")
+            title: reportTitle(this._runCount)
         });
     }
+}
+
+/** A restored panel whose webview saved no run files (it was reloaded before its report arrived). */
+class UnrestorableReportError extends Error {
+    public constructor() {
+        super("the report panel saved no run files");
+        this.name = "UnrestorableReportError";
+    }
+}
+
+/** The user's message for a restored panel that cannot show its report. */
+function describeLoadFailure(error: unknown): string {
+    if (error instanceof UnrestorableReportError)
+        return vscode.l10n.t("This report did not record which run files it showed. Open it again with BELLE: Open Evaluation Report.");
+    const {code, path: missingPath} = error as NodeJS.ErrnoException;
+    if (code === "ENOENT" && missingPath != null)
+        return vscode.l10n.t("The run file {0} no longer exists, so this report cannot be shown. Open the report again with BELLE: Open Evaluation Report.", missingPath);
+    return vscode.l10n.t("This report cannot be shown: {0}", (error as Error).message);
+}
+
+function reportTitle(runCount: number): string {
+    return vscode.l10n.t(runCount === 1 ? "BELLE Evaluation Report" : "BELLE Evaluation Comparison");
+}
+
+function reportResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
+    return [vscode.Uri.joinPath(extensionUri, "dist", "webview")];
 }
 
 /** reportStrings through `vscode.l10n.t`: the English text is the key of l10n/bundle.l10n.*.json. */

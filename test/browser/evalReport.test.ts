@@ -10,7 +10,7 @@ import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
 import type {EvalRun, EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {buildReportHtml} from "../../webview/protocol/buildReportHtml";
 import {
-    isReportToExtensionMessage, type ExtensionToReportMessage, type ReportShowParams, type ReportToExtensionMessage
+    isReportPanelState, isReportToExtensionMessage, type ExtensionToReportMessage, type ReportShowParams, type ReportToExtensionMessage
 } from "../../webview/protocol/reportProtocol";
 import {reportStrings} from "../../webview/report/reportStrings";
 import {repoRoot} from "../support/startEngineProcess";
@@ -19,12 +19,18 @@ import {chromiumPath} from "./ChatWebviewHost";
 const webviewDist = path.join(repoRoot, "dist", "webview");
 const contentTypes: Record<string, string> = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"};
 
+// Like VS Code, the fake keeps the webview's state across reloads of the page: in sessionStorage, as JSON.
+const stateKey = "belle-report-state";
 const fakeVsCodeApi = `(() => {
     let acquired = false;
     window.acquireVsCodeApi = () => {
         if (acquired) throw new Error("acquireVsCodeApi may be called only once");
         acquired = true;
-        return {postMessage: (message) => window.__belleToExtension(JSON.parse(JSON.stringify(message))), getState: () => undefined, setState: () => {}};
+        return {
+            postMessage: (message) => window.__belleToExtension(JSON.parse(JSON.stringify(message))),
+            getState: () => JSON.parse(sessionStorage.getItem("${stateKey}") ?? "null") ?? undefined,
+            setState: (state) => sessionStorage.setItem("${stateKey}", JSON.stringify(state))
+        };
     };
     document.addEventListener("securitypolicyviolation", (event) => window.__belleCspViolation(event.violatedDirective + " " + event.blockedURI));
 })();`;
@@ -139,9 +145,17 @@ describe("evaluation report webview in Chromium (extension side played by the te
         const ready = await webview.waitFor("ready");
         assert.deepEqual(ready, {method: "ready"});
         assert.equal(webview.received[0]?.method, "ready", "ready comes first");
-        await webview.post({method: "report/show", params: {strings: {...reportStrings}, ...params}});
+        await post(params);
+    }
+
+    async function post(params: Partial<ReportShowParams> & Pick<ReportShowParams, "report" | "records">): Promise<void> {
+        await webview.post({method: "report/show", params: {strings: {...reportStrings}, runFilePaths: ["/runs/base.jsonl"], ...params}});
         await webview.page.locator(".report").waitFor();
     }
+
+    /** What the webview last gave `setState`. */
+    const savedState = () => webview.page.evaluate((key) =>
+        JSON.parse((globalThis as unknown as {sessionStorage: {getItem(key: string): string | null}}).sessionStorage.getItem(key) ?? "null") as unknown, stateKey);
 
     const singleReport = () => computeEvalReport(run(baselineRecords, "base-model"), {resamples: 200});
 
@@ -229,6 +243,108 @@ describe("evaluation report webview in Chromium (extension side played by the te
         assert.equal(await first.count(), 2);
         assert.equal(await first.nth(1).locator(".cell-answer").textContent(), "新回答 0");
         assert.equal(await page.locator(".item-row.failed").count(), 1, "failed in the baseline");
+        assert.equal(await page.locator(".item-pager").isVisible(), false, "one page needs no pager");
+    });
+
+    it("saves the compared run files, baseline first, as the panel's state", async () => {
+        const comparison = compareEvalRuns([run(baselineRecords, "base-model"), run(candidateRecords, "new-model")], {resamples: 200});
+        const runFilePaths = ["/runs/base.jsonl", "/runs/new 新.jsonl"];
+        await show({report: comparison, records: [baselineRecords, candidateRecords], runFilePaths});
+        const state = await savedState();
+        assert.ok(isReportPanelState(state), "the state the serializer will be handed passes its guard");
+        assert.deepEqual(state.runFilePaths, runFilePaths);
+    });
+
+    describe("a 1,000-item run", () => {
+        // Every 7th answer holds a needle: 143 matches, two pages of search results
+        const thousand = Array.from({length: 1000}, (_, index) => record(index, ["open qa", "math", "code"][index % 3]!, (index % 10) / 10,
+            index % 7 === 0 ? {answer: `回答 ${index} with a Needle`} : {}));
+        const thousandReport = () => computeEvalReport(run(thousand, "big-model"), {resamples: 200});
+        const range = () => webview.page.locator(".page-range").textContent();
+        const firstKey = () => webview.page.locator(".item-row").first().getAttribute("data-item-key");
+
+        it("shows one page of 100 rows, and previous and next move through the pages", async () => {
+            await show({report: thousandReport(), records: [thousand]});
+            const page = webview.page;
+            const rows = page.locator(".item-row");
+            assert.equal(await rows.count(), 100);
+            assert.equal(await range(), "Rows 1–100 of 1000");
+            assert.equal(await page.locator(".item-count").textContent(), "1000 of 1000 items");
+            assert.equal(await page.locator(".page-previous").isDisabled(), true);
+            await page.locator(".page-next").click();
+            assert.equal(await range(), "Rows 101–200 of 1000");
+            assert.equal(await rows.count(), 100);
+            assert.equal(await firstKey(), "100:k100");
+            await page.locator(".page-previous").click();
+            assert.equal(await range(), "Rows 1–100 of 1000");
+            assert.equal(await firstKey(), "0:k0");
+            for (let pageIndex = 1; pageIndex < 10; pageIndex++) await page.locator(".page-next").click();
+            assert.equal(await range(), "Rows 901–1000 of 1000");
+            assert.equal(await firstKey(), "900:k900");
+            assert.equal(await page.locator(".page-next").isDisabled(), true);
+            assert.equal(await page.locator(".page-previous").isDisabled(), false);
+        });
+
+        it("narrows to the search's matches from their first page, and pages through them", async () => {
+            await show({report: thousandReport(), records: [thousand]});
+            const page = webview.page;
+            const rows = page.locator(".item-row");
+            await page.locator(".page-next").click();
+            await page.locator(".page-next").click();
+            assert.equal(await range(), "Rows 201–300 of 1000");
+            await page.locator(".item-search").fill("NEEDLE");
+            assert.equal(await range(), "Rows 1–100 of 143");
+            assert.equal(await firstKey(), "0:k0");
+            await page.locator(".page-next").click();
+            assert.equal(await range(), "Rows 101–143 of 143");
+            assert.equal(await rows.count(), 43);
+            assert.equal(await firstKey(), "700:k700");
+            await page.locator(".class-filter").selectOption("math"); // index % 3 === 1 and index % 7 === 0: 48 items
+            assert.equal(await rows.count(), 48);
+            assert.equal(await page.locator(".item-pager").isVisible(), false);
+            assert.equal(await page.locator(".item-count").textContent(), "48 of 1000 items");
+            await page.locator(".item-search").fill("");
+            assert.equal(await range(), "Rows 1–100 of 333");
+            assert.equal(await firstKey(), "1:k1");
+        });
+
+        it("saves its run file and place with setState, and resumes there when the webview is reloaded", async () => {
+            await show({report: thousandReport(), records: [thousand], runFilePaths: ["/runs/big.jsonl"]});
+            const page = webview.page;
+            await page.locator(".class-filter").selectOption("code");
+            await page.locator(".item-search").fill("回答");
+            await page.locator(".page-next").click();
+            assert.equal(await range(), "Rows 101–200 of 333");
+            const state = await savedState();
+            assert.ok(isReportPanelState(state));
+            assert.deepEqual(state, {runFilePaths: ["/runs/big.jsonl"], classFilter: "code", query: "回答", pageIndex: 1});
+
+            await page.reload();
+            await webview.waitFor("ready", 2);
+            await post({report: thousandReport(), records: [thousand], runFilePaths: ["/runs/big.jsonl"]});
+            assert.equal(await page.locator(".class-filter").inputValue(), "code");
+            assert.equal(await page.locator(".item-search").inputValue(), "回答");
+            assert.equal(await range(), "Rows 101–200 of 333");
+            assert.equal(await firstKey(), "302:k302");
+
+            await page.reload();
+            await webview.waitFor("ready", 3);
+            await post({report: thousandReport(), records: [thousand], runFilePaths: ["/runs/other.jsonl"]});
+            assert.equal(await range(), "Rows 1–100 of 1000", "another run starts afresh");
+            assert.deepEqual(await savedState(), {runFilePaths: ["/runs/other.jsonl"], classFilter: "", query: "", pageIndex: 0});
+        });
+    });
+
+    it("shows the extension's message instead of the report when a restored panel's run files are gone", async () => {
+        await webview.page.goto(`${origin}/`);
+        await webview.waitFor("ready");
+        const message = "The run file /runs/gone.jsonl no longer exists, so this report cannot be shown.";
+        await webview.post({method: "report/unavailable", params: {message}});
+        const notice = webview.page.locator(".report-unavailable");
+        await notice.waitFor();
+        assert.equal(await notice.textContent(), message);
+        assert.equal(await notice.getAttribute("role"), "alert");
+        assert.equal(await webview.page.locator(".report").count(), 0);
     });
 
     it("uses the strings the extension sends, and every one has a Chinese translation", async () => {

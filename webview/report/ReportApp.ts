@@ -7,16 +7,22 @@ import {recordScore, type EvalRunRecord} from "../../server/eval/report/EvalRunR
 import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
 import {reportClassOf} from "../../server/eval/report/ReportClass";
 import {
-    isExtensionToReportMessage, type ExportFormat, type ExportResult, type ReportShowParams, type ReportToExtensionMessage
+    isExtensionToReportMessage, isReportPanelState, type ExportFormat, type ExportResult, type ReportPanelState, type ReportShowParams,
+    type ReportToExtensionMessage
 } from "../protocol/reportProtocol";
 import {reportStrings, type ReportStringKey, type ReportStrings} from "./reportStrings";
 
 export interface ReportVsCodeApi {
-    postMessage(message: ReportToExtensionMessage): void
+    postMessage(message: ReportToExtensionMessage): void,
+    /** What `setState` saved, kept by VS Code across a reload of the webview or of the window. */
+    getState(): unknown,
+    setState(state: ReportPanelState): void
 }
 
 const svgNamespace = "http://www.w3.org/2000/svg";
 const exportTimeoutMs = 30_000;
+/** Rows in the DOM at once: the eval set has 1,000 items, and a comparison puts every run's text in each row. */
+const itemsPerPage = 100;
 
 type Attributes = Record<string, string | number>;
 
@@ -61,11 +67,17 @@ type ItemRow = {
 export class ReportApp {
     private _strings: ReportStrings = {...reportStrings};
     private _rows: ItemRow[] = [];
+    /** The rows that pass the class filter and the search, in order; a page is a slice of them. */
+    private _matching: ItemRow[] = [];
     private _runLabels: string[] = [];
+    private _runFilePaths: string[] = [];
     private _classFilter = "";
     private _query = "";
+    private _pageIndex = 0;
+    private _itemTable: HTMLTableElement | undefined;
     private _tbody: HTMLTableSectionElement | undefined;
     private _countLabel: HTMLElement | undefined;
+    private _pager: {nav: HTMLElement, range: HTMLElement, previous: HTMLButtonElement, next: HTMLButtonElement} | undefined;
     private _status: HTMLElement | undefined;
     private readonly _pending = new Map<string, ReturnType<typeof setTimeout>>();
     private _nextRequest = 0;
@@ -88,23 +100,43 @@ export class ReportApp {
     private _onMessage(data: unknown): void {
         if (!isExtensionToReportMessage(data)) return;
         if (data.method === "report/show") this._show(data.params);
+        else if (data.method === "report/unavailable") this._showUnavailable(data.params.message);
         else this._onExportResult(data.params.requestId, data.params.result);
     }
 
-    private _show({report, records, strings}: ReportShowParams): void {
+    private _show({report, records, runFilePaths, strings}: ReportShowParams): void {
         this._strings = {...reportStrings, ...strings};
         const summaries = report.kind === "evalReport" ? [report.run] : report.reports.map((runReport) => runReport.run);
         this._runLabels = summaries.map((summary, index) => this._runLabel(summary, index));
         this._rows = buildRows(records);
-        this._classFilter = "";
-        this._query = "";
+        this._runFilePaths = [...runFilePaths];
+        // The same report shown again (the webview or the window was reloaded): back to where the user was
+        const saved: unknown = this._vscode.getState();
+        const resumed = isReportPanelState(saved) && saved.runFilePaths.length === runFilePaths.length &&
+            saved.runFilePaths.every((runFilePath, index) => runFilePath === runFilePaths[index]) ? saved : null;
+        this._classFilter = resumed?.classFilter ?? "";
+        this._query = resumed?.query ?? "";
+        this._pageIndex = resumed?.pageIndex ?? 0;
         const app = el("div", "report");
         app.append(this._header(report, summaries), this._exportBar());
         if (report.kind === "evalReport") app.append(...this._reportSections(report));
         else app.append(...this._comparisonSections(report));
         app.append(...this._itemsSection(report));
         this._root.replaceChildren(app);
-        this._renderRows();
+        this._matching = this._filterRows();
+        this._renderPage();
+        this._saveState();
+    }
+
+    /** A restored panel whose run files cannot be read: the extension's reason instead of the report. */
+    private _showUnavailable(message: string): void {
+        const notice = el("p", "report-unavailable", message);
+        notice.setAttribute("role", "alert");
+        this._root.replaceChildren(notice);
+    }
+
+    private _saveState(): void {
+        this._vscode.setState({runFilePaths: this._runFilePaths, classFilter: this._classFilter, query: this._query, pageIndex: this._pageIndex});
     }
 
     private _runLabel(summary: EvalRunSummary, index: number): string {
@@ -286,12 +318,15 @@ export class ReportApp {
             seen.add(classScore.key);
             select.append(new Option(classScore.className, classScore.key));
         }
-        select.addEventListener("change", () => { this._classFilter = select.value; this._renderRows(); });
+        select.value = this._classFilter;
+        this._classFilter = select.value; // "" when a saved class is no longer in the report
+        select.addEventListener("change", () => { this._classFilter = select.value; this._onFilterChange(); });
         const search = el("input", "item-search");
         search.type = "search";
         search.placeholder = this._t("searchPlaceholder");
         search.setAttribute("aria-label", this._t("searchPlaceholder"));
-        search.addEventListener("input", () => { this._query = search.value; this._renderRows(); });
+        search.value = this._query;
+        search.addEventListener("input", () => { this._query = search.value; this._onFilterChange(); });
         this._countLabel = el("span", "item-count");
         this._countLabel.setAttribute("role", "status");
         controls.append(select, search, this._countLabel);
@@ -302,19 +337,63 @@ export class ReportApp {
         else headers.push(this._t("answer"), this._t("score"), this._t("judgeReason"));
         const table = this._table(headers);
         table.table.classList.add("item-table");
+        this._itemTable = table.table;
         this._tbody = table.body;
-        section.append(controls, table.table);
+        section.append(controls, table.table, this._pagerBar());
         return [section];
     }
 
-    private _renderRows(): void {
+    private _pagerBar(): HTMLElement {
+        const nav = el("nav", "item-pager");
+        nav.setAttribute("aria-label", this._t("itemPages"));
+        const button = (className: string, key: ReportStringKey, step: number) => {
+            const pageButton = el("button", className, this._t(key));
+            pageButton.type = "button";
+            pageButton.addEventListener("click", () => this._goToPage(this._pageIndex + step));
+            return pageButton;
+        };
+        const previous = button("page-previous", "previousPage", -1);
+        const range = el("span", "page-range");
+        range.setAttribute("aria-live", "polite");
+        const next = button("page-next", "nextPage", 1);
+        nav.append(previous, range, next);
+        this._pager = {nav, range, previous, next};
+        return nav;
+    }
+
+    private _filterRows(): ItemRow[] {
+        const query = normalizeForSearch(this._query.trim());
+        return this._rows.filter((row) =>
+            (this._classFilter === "" || row.classKey === this._classFilter) && (query === "" || row.searchText.includes(query)));
+    }
+
+    /** A new class or search text: the old page number means nothing for the new matches, so back to the first. */
+    private _onFilterChange(): void {
+        this._matching = this._filterRows();
+        this._pageIndex = 0;
+        this._renderPage();
+        this._saveState();
+    }
+
+    private _goToPage(pageIndex: number): void {
+        this._pageIndex = pageIndex;
+        this._renderPage();
+        this._saveState();
+        // The pager is below the rows: show the new page from its first row
+        this._itemTable?.scrollIntoView({block: "start"});
+    }
+
+    /** Builds the current page's rows only, so the cost of a render does not grow with the run. */
+    private _renderPage(): void {
         const tbody = this._tbody;
         if (tbody == null) return;
-        const query = normalizeForSearch(this._query.trim());
-        const visible = this._rows.filter((row) =>
-            (this._classFilter === "" || row.classKey === this._classFilter) && (query === "" || row.searchText.includes(query)));
+        const matching = this._matching;
+        const pageCount = Math.max(1, Math.ceil(matching.length / itemsPerPage));
+        this._pageIndex = Math.max(0, Math.min(this._pageIndex, pageCount - 1));
+        const first = this._pageIndex * itemsPerPage;
+        const page = matching.slice(first, first + itemsPerPage);
         const multi = this._runLabels.length > 1;
-        const rows = visible.map((row) => {
+        const rows = page.map((row) => {
             const tr = el("tr", "item-row");
             tr.dataset.itemKey = row.itemKey;
             const failed = row.runs.some((record) => record != null && recordScore(record) == null);
@@ -343,7 +422,13 @@ export class ReportApp {
             rows.push(tr);
         }
         tbody.replaceChildren(...rows);
-        if (this._countLabel != null) this._countLabel.textContent = this._t("shownCount", visible.length, this._rows.length);
+        if (this._countLabel != null) this._countLabel.textContent = this._t("shownCount", matching.length, this._rows.length);
+        if (this._pager != null) {
+            this._pager.nav.hidden = matching.length <= itemsPerPage;
+            this._pager.range.textContent = this._t("pageRange", first + 1, first + page.length, matching.length);
+            this._pager.previous.disabled = this._pageIndex === 0;
+            this._pager.next.disabled = this._pageIndex === pageCount - 1;
+        }
     }
 
     private _runCell(record: EvalRunRecord | null): HTMLTableCellElement {
