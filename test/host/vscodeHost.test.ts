@@ -267,7 +267,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             assert.match(text.split(/##\sModel\sanswer/)[1] ?? "", cjk);
         });
 
-        it("comes back with its conversation and the evaluation report after the window reloads", async function () {
+        it("comes back with its conversation after the window reloads", async function () {
             this.timeout(120_000);
             assert.ok(chat != null, "the chat did not open");
             await page.reload();
@@ -280,13 +280,6 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             chat = await findWebviewFrame(page, (frame) => frame.getByRole("article", {name: uiStrings.userRole, exact: true}).filter({hasText: "你好"}), {timeoutMs: 60_000});
             const answers = chat.getByRole("article", {name: uiStrings.assistantRole, exact: true});
             await answers.filter({hasText: cjk}).first().waitFor({timeout: 10_000});
-
-            // the report's serializer re-reads the run file it showed
-            const reportTab = page.locator(".tabs-container .tab", {hasText: "BELLE Evaluation Report"});
-            await reportTab.waitFor({timeout: 30_000});
-            await reportTab.click();
-            const report = await findWebviewFrame(page, (frame) => frame.locator("table", {hasText: "open qa"}), {timeoutMs: 60_000});
-            assert.match(await report.locator("body").innerText(), /generation[\s\S]*math/);
         });
     });
 });
