@@ -9,6 +9,7 @@ import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
 import {judgeApiKeySecret, runEvaluation} from "./commands/runEvaluation";
 import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
+import {EvalSetDiagnostics} from "./evalSet/EvalSetDiagnostics";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
 import {resolveEngineLaunch} from "./engine/resolveEngineLaunch";
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
     context.subscriptions.push(EvalReportSerializer.register(context.extensionUri));
+    context.subscriptions.push(new EvalSetDiagnostics());
     const selectionEvaluator = new SelectionEvaluator(endpoints, readBelleSettings);
     context.subscriptions.push(selectionEvaluator);
     register(commandIds.evaluateSelection, async () => {

@@ -2,7 +2,7 @@ import {createHash} from "node:crypto";
 import {evalClasses, matchEvalClass} from "./evalClasses";
 import {JsonSyntaxError} from "./evalErrors";
 import type {EvalItem} from "./EvalItem";
-import type {EvalSetDiagnostic, EvalSetDiagnosticCode, SourceRange} from "./EvalSetDiagnostic";
+import type {EvalSetDiagnostic, EvalSetDiagnosticArgs, EvalSetDiagnosticCode, JsonTypeName, SourceRange} from "./EvalSetDiagnostic";
 import {JsonScanner, type JsonNode} from "./JsonScanner";
 import {LineIndex} from "./LineIndex";
 
@@ -80,7 +80,7 @@ export class EvalSetReader {
         return this.report(
             "error", "invalid_encoding", {line: lineNumber, column: 1, endLine: lineNumber + 1, endColumn: 1},
             "This line is not valid UTF-8, so the item is skipped. BELLE eval sets are UTF-8; if the file was saved as GBK or GB18030, re-save it as UTF-8.",
-            index, null
+            {reason: "not_utf8_line"}, index, null
         );
     }
 
@@ -94,13 +94,14 @@ export class EvalSetReader {
             return {line: from.line, column: from.column, endLine: to.line, endColumn: to.column};
         };
         const entries: EvalSetEntry[] = [];
-        const syntaxError = (message: string, offset: number, index: number | null) =>
-            entries.push(...this.report("error", "invalid_json", rangeOf(offset, Math.min(offset + 1, text.length)), message, index, null));
+        const syntaxError = (message: string, args: EvalSetDiagnosticArgs["invalid_json"], offset: number, index: number | null) =>
+            entries.push(...this.report("error", "invalid_json", rangeOf(offset, Math.min(offset + 1, text.length)), message, args, index, null));
 
         const scanner = new JsonScanner(text);
         scanner.skipWhitespace();
         if (scanner.peek() !== "[") {
-            syntaxError(`Expected '[' to start the array of items but found ${scanner.describeCurrent()}.`, scanner.offset, null);
+            syntaxError(`Expected '[' to start the array of items but found ${scanner.describeCurrent()}.`,
+                {reason: "array_not_started", found: characterAt(text, scanner.offset)}, scanner.offset, null);
             return entries;
         }
         scanner.offset++;
@@ -111,7 +112,7 @@ export class EvalSetReader {
                 break;
             }
             if (scanner.atEnd) {
-                syntaxError("The array is not closed: add ']' at the end of the file.", text.length, null);
+                syntaxError("The array is not closed: add ']' at the end of the file.", {reason: "array_not_closed"}, text.length, null);
                 break;
             }
 
@@ -121,7 +122,7 @@ export class EvalSetReader {
                 node = scanner.parseValue();
             } catch (error) {
                 if (!(error instanceof JsonSyntaxError)) throw error;
-                syntaxError(`${error.message} This item is skipped.`, error.offset, index);
+                syntaxError(`${error.message} This item is skipped.`, {reason: "syntax", detail: error.message, hint: ""}, error.offset, index);
                 if (!resync(scanner, error.offset)) break;
                 continue;
             }
@@ -139,7 +140,7 @@ export class EvalSetReader {
                 const commaOffset = scanner.offset++;
                 scanner.skipWhitespace();
                 if (scanner.peek() === "]")
-                    syntaxError("Trailing comma before ']': remove the comma after the last item.", commaOffset, null);
+                    syntaxError("Trailing comma before ']': remove the comma after the last item.", {reason: "trailing_comma"}, commaOffset, null);
                 continue;
             }
             if (next === "]") {
@@ -147,27 +148,29 @@ export class EvalSetReader {
                 break;
             }
             if (next === undefined) {
-                syntaxError("The array is not closed: add ']' at the end of the file.", text.length, null);
+                syntaxError("The array is not closed: add ']' at the end of the file.", {reason: "array_not_closed"}, text.length, null);
                 break;
             }
             if (next === "{") {
                 // Read on as if the comma were there: the next item is intact
-                syntaxError("Missing comma: add ',' between the items.", scanner.offset, null);
+                syntaxError("Missing comma: add ',' between the items.", {reason: "missing_comma"}, scanner.offset, null);
                 continue;
             }
-            syntaxError(`Expected ',' or ']' after an item but found ${scanner.describeCurrent()}.`, scanner.offset, null);
+            syntaxError(`Expected ',' or ']' after an item but found ${scanner.describeCurrent()}.`,
+                {reason: "unexpected_after_item", found: characterAt(text, scanner.offset)}, scanner.offset, null);
             if (!resync(scanner, scanner.offset)) break;
         }
 
         scanner.skipWhitespace();
         if (!scanner.atEnd)
-            syntaxError(`Unexpected ${scanner.describeCurrent()} after the end of the array: an eval set is one array. Remove it, or merge it into the array.`, scanner.offset, null);
+            syntaxError(`Unexpected ${scanner.describeCurrent()} after the end of the array: an eval set is one array. Remove it, or merge it into the array.`,
+                {reason: "text_after_array", found: characterAt(text, scanner.offset)}, scanner.offset, null);
         return entries;
     }
 
     /** A problem with the file as a whole (its encoding, say), reported at its start. */
-    public fileError(code: EvalSetDiagnosticCode, message: string): EvalSetEntry[] {
-        return this.report("error", code, {line: 1, column: 1, endLine: 1, endColumn: 1}, message, null, null);
+    public fileError<Code extends EvalSetDiagnosticCode>(code: Code, message: string, args: EvalSetDiagnosticArgs[Code]): EvalSetEntry[] {
+        return this.report("error", code, {line: 1, column: 1, endLine: 1, endColumn: 1}, message, args, null, null);
     }
 
     /** Diagnostics about the set as a whole, once everything has been read. */
@@ -176,7 +179,7 @@ export class EvalSetReader {
         const atStart = {line: 1, column: 1, endLine: 1, endColumn: 1};
         if (this.nextItemIndex === 0 && this.reportedDiagnostics === 0)
             entries.push(...this.report("error", "empty_eval_set", atStart,
-                "The eval set has no items. Each line should hold one {\"question\", \"std_answer\", \"class\"} object.", null, null));
+                "The eval set has no items. Each line should hold one {\"question\", \"std_answer\", \"class\"} object.", {}, null, null));
 
         const suppressed = this.suppressedErrors + this.suppressedWarnings;
         if (suppressed > 0) {
@@ -185,6 +188,7 @@ export class EvalSetReader {
                 severity: this.suppressedErrors > 0 ? "error" : "warning",
                 code: "too_many_diagnostics",
                 message: `${suppressed} more problems (${this.suppressedErrors} errors, ${this.suppressedWarnings} warnings) are not listed. Fix the ones listed and read the file again.`,
+                args: {count: suppressed, errors: this.suppressedErrors, warnings: this.suppressedWarnings},
                 itemIndex: null,
                 field: null
             }});
@@ -200,42 +204,51 @@ export class EvalSetReader {
         } catch (error) {
             if (!(error instanceof JsonSyntaxError)) throw error;
             // A line that ends inside an item, or holds two, is the usual sign of a pretty-printed file
-            const layoutHint = scanner.atEnd || /after the end of the item/.test(error.message)
+            const oneItemPerLine = scanner.atEnd || /after the end of the item/.test(error.message);
+            const layoutHint = oneItemPerLine
                 ? " Each line of a JSONL eval set must hold exactly one whole item; to spread items over several lines, make the file a JSON array."
                 : "";
             const column = error.offset + 1;
             return this.report("error", "invalid_json", {line: lineNumber, column, endLine: lineNumber, endColumn: column + 1},
-                `${error.message}${layoutHint} This item is skipped.`, index, null);
+                `${error.message}${layoutHint} This item is skipped.`,
+                {reason: "syntax", detail: error.message, hint: oneItemPerLine ? "one_item_per_line" : ""}, index, null);
         }
         // The scanner is meant to accept exactly what JSON.parse does; if they ever disagree, JSON.parse's word stands
         const reason = parseError instanceof Error ? parseError.message : String(parseError);
-        return this.report("error", "invalid_json", itemRange, `This line is not valid JSON (${reason}). This item is skipped.`, index, null);
+        return this.report("error", "invalid_json", itemRange, `This line is not valid JSON (${reason}). This item is skipped.`,
+            {reason: "not_json", detail: reason}, index, null);
     }
 
     private checkItem(value: unknown, index: number, location: ItemLocation): EvalSetEntry[] {
         if (!isPlainObject(value))
             return this.report("error", "not_an_object", location.item,
                 `An item must be an object such as {"question": "…", "std_answer": "…", "class": "…"}, not ${describeType(value)}. This item is skipped.`,
-                index, null);
+                typeArgs(value), index, null);
 
         const problems: EvalSetEntry[] = [];
+        // The item is dropped even when the diagnostic cap swallowed the report of why
+        let broken = false;
         for (const field of requiredFields) {
             if (!Object.hasOwn(value, field)) {
-                problems.push(...this.report("error", "missing_field", location.item, missingFieldMessage(field, value), index, field));
+                broken = true;
+                problems.push(...this.report("error", "missing_field", location.item, missingFieldMessage(field, value),
+                    missingFieldArgs(field, value), index, field));
                 continue;
             }
             const fieldValue = value[field];
-            if (typeof fieldValue !== "string")
+            if (typeof fieldValue !== "string") {
+                broken = true;
                 problems.push(...this.report("error", "wrong_type", location.field(field) ?? location.item,
-                    wrongTypeMessage(field, fieldValue), index, field));
+                    wrongTypeMessage(field, fieldValue), {field, ...typeArgs(fieldValue)}, index, field));
+            }
         }
-        if (problems.length > 0) return problems;
+        if (broken) return problems;
 
         const question = value.question as string;
         const className = value.class as string;
         if (question.trim() === "")
             return this.report("error", "empty_question", location.field("question") ?? location.item,
-                "\"question\" is empty: write the question the model should answer, or remove the item.", index, "question");
+                "\"question\" is empty: write the question the model should answer, or remove the item.", {field: "question"}, index, "question");
 
         const item: EvalItem = {
             index,
@@ -253,7 +266,7 @@ export class EvalSetReader {
             entries.push(...this.report("warning", "unknown_class", location.field("class") ?? location.item,
                 (className.trim() === "" ? "\"class\" is empty" : `"${className}" is not one of BELLE's classes`) +
                 `: the item is kept and judged with the general prompt. If it is meant to be one of ${evalClasses.join(", ")}, fix the spelling.`,
-                index, "class"));
+                {className, knownClasses: evalClasses.join(", ")}, index, "class"));
 
         const questionKey = hashQuestion(question);
         const firstLine = this.firstLineOfQuestion.get(questionKey);
@@ -262,12 +275,12 @@ export class EvalSetReader {
         else
             entries.push(...this.report("warning", "duplicate_question", location.field("question") ?? location.item,
                 `The same question as the item on line ${firstLine}: both are kept and both are scored, which weights it twice. Remove one unless that is intended.`,
-                index, "question"));
+                {firstLine}, index, "question"));
         return entries;
     }
 
-    private report(
-        severity: "error" | "warning", code: EvalSetDiagnosticCode, range: SourceRange, message: string,
+    private report<Code extends EvalSetDiagnosticCode>(
+        severity: "error" | "warning", code: Code, range: SourceRange, message: string, args: EvalSetDiagnosticArgs[Code],
         itemIndex: number | null, field: string | null
     ): EvalSetEntry[] {
         if (this.reportedDiagnostics >= this.maxDiagnostics) {
@@ -276,7 +289,7 @@ export class EvalSetReader {
             return [];
         }
         this.reportedDiagnostics++;
-        return [{kind: "diagnostic", diagnostic: {filePath: this.filePath, ...range, severity, code, message, itemIndex, field}}];
+        return [{kind: "diagnostic", diagnostic: {filePath: this.filePath, ...range, severity, code, message, args, itemIndex, field}}];
     }
 }
 
@@ -310,11 +323,20 @@ function missingFieldMessage(field: (typeof requiredFields)[number], item: Recor
         std_answer: "Add \"std_answer\": \"\" if the item has no reference answer.",
         class: "Add its \"class\", such as \"open qa\"."
     }[field];
-    const others = Object.keys(item).filter((key) => !knownFields.has(key));
+    const others = unknownFieldsOf(item);
     const misspelling = others.length > 0
         ? ` It has ${others.map((key) => `"${key}"`).join(", ")}: ${others.length === 1 ? "is that" : "is one of them"} a misspelling?`
         : "";
     return `The item has no "${field}" field, so it is skipped. ${advice}${misspelling}`;
+}
+
+function missingFieldArgs(field: string, item: Record<string, unknown>): EvalSetDiagnosticArgs["missing_field"] {
+    const others = unknownFieldsOf(item);
+    return {field, otherFields: others.map((key) => `"${key}"`).join(", "), otherFieldCount: others.length};
+}
+
+function unknownFieldsOf(item: Record<string, unknown>): string[] {
+    return Object.keys(item).filter((key) => !knownFields.has(key));
 }
 
 function wrongTypeMessage(field: string, value: unknown): string {
@@ -338,6 +360,21 @@ function describeType(value: unknown): string {
         case "string": return "a string";
         default: return typeof value;
     }
+}
+
+function typeArgs(value: unknown): {foundType: JsonTypeName, foundValue: string} {
+    if (value === null) return {foundType: "null", foundValue: ""};
+    if (Array.isArray(value)) return {foundType: "array", foundValue: ""};
+    const type = typeof value;
+    // JSON.parse yields nothing else; anything that is not a primitive is reported as an object
+    if (type === "number" || type === "boolean") return {foundType: type, foundValue: String(value)};
+    return {foundType: type === "string" ? "string" : "object", foundValue: ""};
+}
+
+/** The character (a whole code point) at `offset`, or "" past the end: what a syntax error stopped at. */
+function characterAt(text: string, offset: number): string {
+    const codePoint = text.codePointAt(offset);
+    return codePoint === undefined ? "" : String.fromCodePoint(codePoint);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -90,7 +90,8 @@ export async function* readEvalSetEntries(
 
     if (sniffed === "utf-16") {
         yield* reader.fileError("invalid_encoding",
-            "The file is saved as UTF-16. BELLE eval sets are UTF-8: re-save it as UTF-8 (in VS Code: the encoding in the status bar, then \"Save with Encoding\").");
+            "The file is saved as UTF-16. BELLE eval sets are UTF-8: re-save it as UTF-8 (in VS Code: the encoding in the status bar, then \"Save with Encoding\").",
+            {reason: "utf16"});
         return "jsonl";
     }
 
@@ -104,6 +105,7 @@ export async function* readEvalSetEntries(
                 filePath, line: position.line, column: position.column, endLine: position.line, endColumn: position.column + 1,
                 severity: "error", code: "invalid_encoding",
                 message: "The file is not valid UTF-8 (first bad bytes here), so it is not read. BELLE eval sets are UTF-8; if it was saved as GBK or GB18030, re-save it as UTF-8.",
+                args: {reason: "not_utf8_file"},
                 itemIndex: null, field: null
             }};
             return "json-array";

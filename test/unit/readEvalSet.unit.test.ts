@@ -315,3 +315,11 @@ describe("readEvalSetFile", () => {
         await assert.rejects(readEvalSetFile(filePath, {signal: controller.signal}), /用户取消/);
     });
 });
+
+describe("parseEvalSet past the diagnostic cap", () => {
+    it("still drops an item with a wrong type or a missing field when its diagnostic is not reported", () => {
+        const text = "\"x\"\n{\"question\": 5, \"std_answer\": \"\", \"class\": \"math\"}\n{\"question\": \"q\", \"class\": \"math\"}\n{\"question\": \"好\", \"std_answer\": \"\", \"class\": \"math\"}\n";
+        const result = parseEvalSet(text, {filePath: "capped.jsonl", maxDiagnostics: 1});
+        assert.deepEqual(result.items.map((item) => item.question), ["好"]);
+    });
+});

@@ -14,6 +14,7 @@ export async function run(): Promise<void> {
     // In this order: the first suite checks that nothing has activated the extension yet.
     await import("./lazyActivation.suite");
     await import("./commandRegistration.suite");
+    await import("./evalSetDiagnostics.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);
