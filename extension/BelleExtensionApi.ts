@@ -1,9 +1,10 @@
 import type * as vscode from "vscode";
+import type {EvalSetTreeProvider} from "./annotation/EvalSetTreeProvider";
 import type {EngineStatus} from "../webview/protocol/chatProtocol";
 
 /**
  * What `activate()` returns. Other extensions may use it; the tests inside the VS Code host use it to reach the
- * engine without going through the UI.
+ * engine and the views' data without going through the UI.
  */
 export interface BelleExtensionApi {
     readonly engine: {
@@ -16,5 +17,7 @@ export interface BelleExtensionApi {
         start(): Promise<void>,
         stop(): Promise<void>,
         restart(): Promise<void>
-    }
+    },
+    /** The data of the Explorer's Eval Set view (the active editor's eval set), as the view reads it. */
+    readonly evalSetView: Pick<EvalSetTreeProvider, "document" | "onDidChangeTreeData" | "getChildren" | "getTreeItem">
 }

@@ -15,7 +15,11 @@ export const commandIds = {
     runEvaluation: "belle.runEvaluation",
     openEvalReport: "belle.openEvalReport",
     evaluateSelection: "belle.evaluateSelection",
-    setJudgeApiKey: "belle.setJudgeApiKey"
+    setJudgeApiKey: "belle.setJudgeApiKey",
+    annotateItem: "belle.annotateItem",
+    evaluateItem: "belle.evaluateItem",
+    selectEvalRun: "belle.selectEvalRun",
+    revealEvalItem: "belle.revealEvalItem"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

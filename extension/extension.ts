@@ -9,6 +9,14 @@ import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
 import {judgeApiKeySecret, runEvaluation} from "./commands/runEvaluation";
 import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
+import {annotateEvalItem, isAnnotationAction, resolveEvalItemTarget} from "./annotation/annotateEvalItem";
+import {EvalSetCodeActionProvider} from "./annotation/EvalSetCodeActionProvider";
+import {EvalSetCodeLensProvider} from "./annotation/EvalSetCodeLensProvider";
+import {EvalSetHoverProvider} from "./annotation/EvalSetHoverProvider";
+import {EvalRunIndex} from "./annotation/EvalRunIndex";
+import {selectEvalRun} from "./annotation/selectEvalRun";
+import {EvalSetDocuments} from "./annotation/EvalSetDocuments";
+import {EvalSetTreeProvider} from "./annotation/EvalSetTreeProvider";
 import {EvalSetDiagnostics} from "./evalSet/EvalSetDiagnostics";
 import {readBelleSettings} from "./config/readBelleSettings";
 import {EngineSupervisor} from "./engine/EngineSupervisor";
@@ -116,12 +124,47 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
     context.subscriptions.push(EvalReportSerializer.register(context.extensionUri));
-    context.subscriptions.push(new EvalSetDiagnostics());
+    const evalSetDocuments = new EvalSetDocuments();
+    const evalRuns = new EvalRunIndex(context.workspaceState);
+    context.subscriptions.push(evalSetDocuments, evalRuns, new EvalSetDiagnostics(evalSetDocuments, evalRuns));
+    const evalSetSelector: vscode.DocumentSelector = [{scheme: "file", language: "json"}, {scheme: "file", language: "jsonl"},
+        {scheme: "untitled", language: "json"}, {scheme: "untitled", language: "jsonl"}, {scheme: "file", pattern: "**/*.jsonl"}];
+    const codeLenses = new EvalSetCodeLensProvider(evalSetDocuments, evalRuns);
+    context.subscriptions.push(
+        codeLenses,
+        vscode.languages.registerCodeLensProvider(evalSetSelector, codeLenses),
+        vscode.languages.registerHoverProvider(evalSetSelector, new EvalSetHoverProvider(evalSetDocuments, evalRuns)),
+        vscode.languages.registerCodeActionsProvider(evalSetSelector, new EvalSetCodeActionProvider(evalSetDocuments), EvalSetCodeActionProvider.metadata)
+    );
+    const evalSetTree = new EvalSetTreeProvider(evalSetDocuments, evalRuns);
+    const evalSetView = vscode.window.createTreeView(EvalSetTreeProvider.viewId, {treeDataProvider: evalSetTree, showCollapseAll: true});
+    context.subscriptions.push(evalSetTree, evalSetView, evalSetTree.onDidChangeTreeData(() => { evalSetView.description = evalSetTree.description; }));
+    register(commandIds.annotateItem, async (uri?: unknown, itemIndex?: unknown, action?: unknown) => {
+        const target = await resolveEvalItemTarget(evalSetDocuments, uri instanceof vscode.Uri ? uri : undefined,
+            typeof itemIndex === "number" ? itemIndex : undefined);
+        if (target != null) await annotateEvalItem(target, evalRuns, isAnnotationAction(action) ? action : undefined);
+    });
+    register(commandIds.revealEvalItem, async (uri: vscode.Uri, itemIndex: number) => {
+        const target = await resolveEvalItemTarget(evalSetDocuments, uri, itemIndex);
+        if (target == null) return;
+        const position = new vscode.Position(target.item.range.line - 1, target.item.range.column - 1);
+        const editor = await vscode.window.showTextDocument(target.document, {selection: new vscode.Range(position, position), preserveFocus: false});
+        editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    });
+    register(commandIds.selectEvalRun, (uri?: unknown) => selectEvalRun(evalRuns, uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri));
+    evalSetDocuments.start();
     const selectionEvaluator = new SelectionEvaluator(endpoints, readBelleSettings);
     context.subscriptions.push(selectionEvaluator);
     register(commandIds.evaluateSelection, async () => {
         const editor = vscode.window.activeTextEditor;
         if (editor == null) return;
+        await selectionEvaluator.evaluate(editor);
+    });
+    register(commandIds.evaluateItem, async (uri: vscode.Uri, itemIndex: number) => {
+        const target = await resolveEvalItemTarget(evalSetDocuments, uri, itemIndex);
+        if (target == null) return;
+        const position = new vscode.Position(target.item.range.line - 1, target.item.range.column - 1);
+        const editor = await vscode.window.showTextDocument(target.document, {selection: new vscode.Range(position, position)});
         await selectionEvaluator.evaluate(editor);
     });
     register(commandIds.showEngineActions, async () => {
@@ -165,7 +208,8 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             start: async () => { await engine.ensureStarted(); },
             stop: () => engine.stop(),
             restart: () => engine.restart()
-        }
+        },
+        evalSetView: evalSetTree
     };
 }
 

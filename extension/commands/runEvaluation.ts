@@ -5,9 +5,12 @@ import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import {readEvalSetFile} from "../../server/eval/readEvalSet";
 import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
 import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../../server/eval/JudgePromptSet";
-import {runEvalJob} from "../../server/eval/runEvalJob";
+import {runEvalJob, type EvalSampling} from "../../server/eval/runEvalJob";
 import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
 import {remoteApiKeySecret} from "../chat/ChatEndpoints";
+import {
+    evalSamplingLimits, isValidEvalSamplingValue, parseEvalSamplingInput, type EvalSamplingKey, type EvalSamplingSettings, type InvalidEvalSetting
+} from "../config/evalSamplingSettings";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
 import {openEvalReport} from "./openEvalReport";
@@ -47,6 +50,7 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         deps.log.warn(`[eval] ${evalSetPath}: ${errors.length} items skipped: ${errors.slice(0, 5).map((error) => `${error.line}:${error.column} ${error.message}`).join("; ")}`);
 
     const settings = deps.settings();
+    for (const invalid of settings.invalidEvalSettings) warnAboutSetting(invalid, deps.log);
     const local: EndpointPick = {
         label: `$(server-process) ${vscode.l10n.t("Local engine")}`,
         description: settings.model === "" ? vscode.l10n.t("no model selected") : settings.model,
@@ -116,15 +120,29 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     const resumeKey = `belle.eval.lastRun:${evalSetPath}`;
     let runFilePath = path.join(runsDir, `${path.basename(evalSetPath).replace(/\.[^.]+$/, "")}-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
     const lastRun = deps.workspaceState.get<{runFilePath: string, total: number}>(resumeKey);
+    // A resumed run keeps the sampling it started with: the run file refuses records made with other settings
+    let sampling: EvalSampling | null = null;
     if (lastRun != null && fs.existsSync(lastRun.runFilePath)) {
-        const done = (await readEvalRunFile(lastRun.runFilePath).catch(() => null))?.records.length ?? 0;
+        const contents = await readEvalRunFile(lastRun.runFilePath).catch(() => null);
+        const done = contents?.records.length ?? 0;
         if (done < lastRun.total) {
             const resume = vscode.l10n.t("Resume ({0}/{1} done)", done, lastRun.total);
             const choice = await vscode.window.showQuickPick([resume, vscode.l10n.t("Start a new run")], {title: vscode.l10n.t("An earlier run of this eval set did not finish")});
             if (choice == null) return;
-            if (choice === resume) runFilePath = lastRun.runFilePath;
+            if (choice === resume) {
+                runFilePath = lastRun.runFilePath;
+                sampling = samplingOfRun(contents?.header.settings);
+            }
         }
     }
+    let judgeMaxTokens = settings.evalSampling.judgeMaxTokens;
+    if (sampling == null) {
+        const chosen = await pickSampling(settings.evalSampling, judgePick.source !== "none");
+        if (chosen == null) return;
+        sampling = {temperature: chosen.temperature, topP: chosen.topP, maxTokens: chosen.maxTokens};
+        judgeMaxTokens = chosen.judgeMaxTokens;
+    }
+    deps.log.info(`[eval] sampling: temperature ${sampling.temperature}, top-p ${sampling.topP}, max tokens ${sampling.maxTokens}, judge max tokens ${judgeMaxTokens}`);
 
     let candidateEndpoint: ChatEndpoint;
     let judgeEndpoint: ChatEndpoint | null;
@@ -150,8 +168,8 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
             const result = await runEvalJob({
                 evalSetPath, runFilePath, candidate: candidateEndpoint, judge: judgeEndpoint,
                 judgeMode: judgePick.source === "local" ? "json" : "belle",
-                sampling: {temperature: 0, topP: 1, maxTokens: settings.conversationDefaults.maxTokens},
-                judgeMaxTokens: 384,
+                sampling,
+                judgeMaxTokens,
                 classes: selectedClasses,
                 sampleSize,
                 judgePrompts,
@@ -192,6 +210,76 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         } finally {
             subscription.dispose();
         }
+    });
+}
+
+/**
+ * The "Sampling" step: the `belle.eval.*` settings as they are, or values typed in for this run. `withJudge`: ask
+ * for the judge's cap too. Undefined when the user backs out.
+ */
+async function pickSampling(fromSettings: EvalSamplingSettings, withJudge: boolean): Promise<EvalSamplingSettings | undefined> {
+    const useSettings: vscode.QuickPickItem = {
+        label: `$(settings-gear) ${vscode.l10n.t("Use settings")}`,
+        description: describeSampling(fromSettings, withJudge)
+    };
+    const customise: vscode.QuickPickItem = {
+        label: `$(edit) ${vscode.l10n.t("Customise…")}`,
+        description: vscode.l10n.t("for this run only; the settings stay as they are")
+    };
+    const choice = await vscode.window.showQuickPick([useSettings, customise], {title: vscode.l10n.t("Sampling")});
+    if (choice == null) return undefined;
+    if (choice === useSettings) return fromSettings;
+
+    const chosen = {...fromSettings};
+    const prompts: Array<[EvalSamplingKey, string]> = [
+        ["temperature", vscode.l10n.t("Temperature of the answers: 0 answers the same way every run, higher values vary more.")],
+        ["topP", vscode.l10n.t("Top-p of the answers: 1 samples from every token.")],
+        ["maxTokens", vscode.l10n.t("Longest answer, in tokens.")],
+        ...(withJudge ? [["judgeMaxTokens", vscode.l10n.t("Longest judge reply, in tokens.")] as [EvalSamplingKey, string]] : [])
+    ];
+    for (const [key, prompt] of prompts) {
+        const text = await vscode.window.showInputBox({
+            title: vscode.l10n.t("Sampling"),
+            prompt,
+            value: String(chosen[key]),
+            validateInput: (input) => parseEvalSamplingInput(key, input) == null ? describeLimit(key) : undefined
+        });
+        if (text == null) return undefined;
+        chosen[key] = parseEvalSamplingInput(key, text)!;
+    }
+    return chosen;
+}
+
+function describeSampling(sampling: EvalSamplingSettings, withJudge: boolean): string {
+    const answers = vscode.l10n.t("temperature {0} · top-p {1} · {2} tokens", sampling.temperature, sampling.topP, sampling.maxTokens);
+    return withJudge ? vscode.l10n.t("{0} · judge {1} tokens", answers, sampling.judgeMaxTokens) : answers;
+}
+
+function describeLimit(key: EvalSamplingKey): string {
+    const {min, max, wholeNumber} = evalSamplingLimits[key];
+    return wholeNumber ? vscode.l10n.t("Enter a whole number from {0} to {1}.", min, max) : vscode.l10n.t("Enter a number from {0} to {1}.", min, max);
+}
+
+/** The sampling a run file's header records, or null when it does not record a usable one. */
+function samplingOfRun(settings: Record<string, unknown> | undefined): EvalSampling | null {
+    if (settings == null) return null;
+    const {temperature, topP, maxTokens, seed} = settings;
+    if (!isValidEvalSamplingValue("temperature", temperature) || !isValidEvalSamplingValue("topP", topP) || !isValidEvalSamplingValue("maxTokens", maxTokens))
+        return null;
+    return {temperature, topP, maxTokens, ...(typeof seed === "number" ? {seed} : {})};
+}
+
+/** Not awaited: the wizard goes on with the default, and the message offers to fix the setting. */
+function warnAboutSetting(invalid: InvalidEvalSetting, log: vscode.LogOutputChannel): void {
+    log.warn(`[eval] ${invalid.settingId} is ${JSON.stringify(invalid.value)}, which is not allowed; using ${invalid.fallback}`);
+    const openSettings = vscode.l10n.t("Open Settings");
+    const {min, max, wholeNumber} = evalSamplingLimits[invalid.key];
+    const value = JSON.stringify(invalid.value) ?? String(invalid.value);
+    const message = wholeNumber
+        ? vscode.l10n.t("The setting {0} is {1}, but it must be a whole number from {2} to {3}; {4} is used instead.", invalid.settingId, value, min, max, invalid.fallback)
+        : vscode.l10n.t("The setting {0} is {1}, but it must be a number from {2} to {3}; {4} is used instead.", invalid.settingId, value, min, max, invalid.fallback);
+    void vscode.window.showWarningMessage(message, openSettings).then(async (choice) => {
+        if (choice === openSettings) await vscode.commands.executeCommand("workbench.action.openSettings", invalid.settingId);
     });
 }
 

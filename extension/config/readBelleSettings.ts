@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type {ConversationSettings} from "../../webview/protocol/chatProtocol";
+import {readEvalSamplingSettings, type EvalSamplingSettings, type InvalidEvalSetting} from "./evalSamplingSettings";
 
 export interface BelleSettings {
     /** "" (none yet), "embedded", a catalog id, or a .gguf path. */
@@ -11,12 +12,17 @@ export interface BelleSettings {
     threads: "auto" | number,
     conversationDefaults: ConversationSettings,
     remoteUrl: string,
-    remoteModel: string
+    remoteModel: string,
+    /** `belle.eval.*`: how Run Evaluation samples the answers and caps the judge's replies. */
+    evalSampling: EvalSamplingSettings,
+    /** `belle.eval.*` settings set to unusable values, replaced by their defaults: to be warned about where they are used. */
+    invalidEvalSettings: InvalidEvalSetting[]
 }
 
 /** The `belle.*` settings, with out-of-range or mistyped values replaced by their defaults. */
 export function readBelleSettings(): BelleSettings {
     const config = vscode.workspace.getConfiguration("belle");
+    const evalSampling = readEvalSamplingSettings((settingId) => config.get<unknown>(settingId));
     const number = (key: string, fallback: number, min: number, max: number) => {
         const value = config.get<unknown>(key);
         return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
@@ -42,6 +48,8 @@ export function readBelleSettings(): BelleSettings {
             maxTokens: Math.round(number("maxTokens", 1024, 1, 1_000_000))
         },
         remoteUrl: config.get<string>("remote.url", "").trim().replace(/\/+$/, ""),
-        remoteModel: config.get<string>("remote.model", "").trim()
+        remoteModel: config.get<string>("remote.model", "").trim(),
+        evalSampling: evalSampling.settings,
+        invalidEvalSettings: evalSampling.invalid
     };
 }

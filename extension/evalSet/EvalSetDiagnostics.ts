@@ -1,106 +1,100 @@
 import * as vscode from "vscode";
+import {findItemProblems, type ItemProblem} from "../../server/eval/annotation/findItemProblems";
+import {findNearDuplicates} from "../../server/eval/annotation/findNearDuplicates";
 import type {EvalSetDiagnostic} from "../../server/eval/EvalSetDiagnostic";
-import {parseEvalSet} from "../../server/eval/readEvalSet";
+import type {EvalRunIndex} from "../annotation/EvalRunIndex";
+import {type EvalSetDocuments, type ParsedEvalSet} from "../annotation/EvalSetDocuments";
+import {evalItemKey} from "../../server/eval/runEvalJob";
+import {localizeItemProblem} from "./itemProblemMessages";
 import {localizeEvalSetDiagnostic} from "./evalSetMessages";
-import {evalSetSniffChars, looksLikeEvalSet} from "./looksLikeEvalSet";
 
 export const evalSetDiagnosticCollectionName = "belle-eval-set";
-export const defaultEvalSetGlobs: readonly string[] = ["**/eval_set*.json", "**/*eval*.jsonl"];
 
-/** Editors of other schemes (a diff's `git:` side, say) show the same file again: its problems are listed once. */
-const checkedSchemes: ReadonlySet<string> = new Set(["file", "untitled"]);
-const jsonFile = /\.jsonl?$/i;
-const jsonLanguages: ReadonlySet<string> = new Set(["json", "jsonl"]);
-/** BELLE's own files (run files such as `.belle/runs/eval_set-….jsonl`, judge prompts), which the globs may match. */
-const belleFolder = /(^|\/)\.belle\//;
+/** Near-duplicates are looked for this long after the questions last changed, off the typing path. */
+const nearDuplicateDelayMs = 1000;
+
+type NearDuplicateCache = {questionsKey: string, pairs: Array<{first: number, second: number, similarity: number}>};
 
 /**
- * Problems of open eval-set documents in the Problems view, in VS Code's display language. A document is an eval
- * set when a `belle.evalSetGlobs` pattern matches it, or when it is JSON whose first item looks like one
- * (`looksLikeEvalSet`); once it is, it stays one until it is closed, so breaking its first line does not hide its
- * problems. The document's text is parsed, never the file on disk: on open, then 300 ms after the last change.
+ * Problems of open eval-set documents in the Problems view, in VS Code's display language: the parser's (syntax,
+ * missing fields, unknown classes, duplicates) at once with each parse, and the curator's (`findItemProblems`:
+ * a missing standard answer, near-duplicate questions, judge–human disagreement on the selected run) as their
+ * inputs arrive. Near-duplicates are recomputed only when the questions changed, a second after they did.
  */
 export class EvalSetDiagnostics implements vscode.Disposable {
     private readonly _collection = vscode.languages.createDiagnosticCollection(evalSetDiagnosticCollectionName);
-    /** URIs (as strings) of the open documents known to be eval sets. */
-    private readonly _evalSets = new Set<string>();
-    private readonly _pendingUpdates = new Map<string, NodeJS.Timeout>();
+    private readonly _nearDuplicates = new Map<string, NearDuplicateCache>();
+    private readonly _nearDuplicateTimers = new Map<string, NodeJS.Timeout>();
     private readonly _disposables: vscode.Disposable[];
 
-    public constructor(private readonly _debounceMs = 300) {
+    public constructor(private readonly _documents: EvalSetDocuments, private readonly _runs: EvalRunIndex) {
         this._disposables = [
             this._collection,
-            vscode.workspace.onDidOpenTextDocument((document) => this._update(document)),
-            vscode.workspace.onDidChangeTextDocument((event) => {
-                if (event.contentChanges.length > 0) this._scheduleUpdate(event.document);
+            _documents.onDidParse((parsed) => {
+                this._publish(parsed);
+                this._scheduleNearDuplicates(parsed);
             }),
-            vscode.workspace.onDidCloseTextDocument((document) => this._forget(document.uri)),
-            vscode.workspace.onDidChangeConfiguration((event) => {
-                if (event.affectsConfiguration("belle.evalSetGlobs")) this._recheckAll();
+            _documents.onDidForget((uri) => this._forget(uri)),
+            _runs.onDidChange(() => {
+                for (const parsed of this._documents.all()) this._publish(parsed);
             })
         ];
-        // Activation may come from opening one of them
-        for (const document of vscode.workspace.textDocuments) this._update(document);
+        for (const parsed of _documents.all()) {
+            this._publish(parsed);
+            this._scheduleNearDuplicates(parsed);
+        }
     }
 
     public dispose(): void {
-        for (const timer of this._pendingUpdates.values()) clearTimeout(timer);
-        this._pendingUpdates.clear();
+        for (const timer of this._nearDuplicateTimers.values()) clearTimeout(timer);
         for (const disposable of this._disposables) disposable.dispose();
     }
 
-    private _scheduleUpdate(document: vscode.TextDocument): void {
-        const key = document.uri.toString();
-        clearTimeout(this._pendingUpdates.get(key));
-        this._pendingUpdates.set(key, setTimeout(() => {
-            this._pendingUpdates.delete(key);
-            if (!document.isClosed) this._update(document);
-        }, this._debounceMs));
+    private _publish(parsed: ParsedEvalSet): void {
+        const uri = parsed.document.uri;
+        const key = uri.toString();
+        const scores = uri.scheme === "file" ? this._runs.peekScores(uri.fsPath) ?? null : null;
+        const cache = this._nearDuplicates.get(key);
+        const positionOfIndex = new Map(parsed.items.map((item, position) => [item.index, position]));
+        const nearDuplicates = (cache?.pairs ?? []).flatMap((pair) => {
+            const first = positionOfIndex.get(pair.first);
+            const second = positionOfIndex.get(pair.second);
+            return first == null || second == null ? [] : [{first, second, similarity: pair.similarity}];
+        });
+        const problems = findItemProblems(parsed.items, {
+            nearDuplicates,
+            ...(scores == null ? {} : {recordOf: (item) => scores.recordOf(evalItemKey(item), item.question)})
+        });
+        this._collection.set(uri, [
+            ...parsed.result.diagnostics.map((diagnostic) => toVscodeDiagnostic(diagnostic, uri)),
+            ...problems.map((problem) => itemProblemDiagnostic(problem, parsed.document))
+        ]);
     }
 
-    private _update(document: vscode.TextDocument): void {
-        const key = document.uri.toString();
-        if (!this._evalSets.has(key)) {
-            if (!isEvalSet(document)) return;
-            this._evalSets.add(key);
-        }
-        const {diagnostics} = parseEvalSet(document.getText(), {filePath: document.uri.fsPath});
-        this._collection.set(document.uri, diagnostics.map((diagnostic) => toVscodeDiagnostic(diagnostic, document.uri)));
+    private _scheduleNearDuplicates(parsed: ParsedEvalSet): void {
+        const key = parsed.document.uri.toString();
+        const questionsKey = parsed.items.map((item) => item.question).join("\u0000");
+        if (this._nearDuplicates.get(key)?.questionsKey === questionsKey) return;
+        clearTimeout(this._nearDuplicateTimers.get(key));
+        this._nearDuplicateTimers.set(key, setTimeout(() => {
+            this._nearDuplicateTimers.delete(key);
+            const current = this._documents.all().find((candidate) => candidate.document.uri.toString() === key);
+            if (current == null || !current.isCurrent) return; // a newer parse schedules its own
+            const items = current.items;
+            const pairs = findNearDuplicates(items.map((item) => item.question))
+                .map((pair) => ({first: items[pair.first]!.index, second: items[pair.second]!.index, similarity: pair.similarity}));
+            this._nearDuplicates.set(key, {questionsKey, pairs});
+            this._publish(current);
+        }, nearDuplicateDelayMs));
     }
 
     private _forget(uri: vscode.Uri): void {
         const key = uri.toString();
-        clearTimeout(this._pendingUpdates.get(key));
-        this._pendingUpdates.delete(key);
-        this._evalSets.delete(key);
+        clearTimeout(this._nearDuplicateTimers.get(key));
+        this._nearDuplicateTimers.delete(key);
+        this._nearDuplicates.delete(key);
         this._collection.delete(uri);
     }
-
-    private _recheckAll(): void {
-        for (const document of vscode.workspace.textDocuments) {
-            this._forget(document.uri);
-            this._update(document);
-        }
-    }
-}
-
-function isEvalSet(document: vscode.TextDocument): boolean {
-    if (!checkedSchemes.has(document.uri.scheme) || belleFolder.test(document.uri.path)) return false;
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    const matches = (glob: string) => vscode.languages.match({pattern: glob}, document) > 0
-        || (folder != null && vscode.languages.match({pattern: new vscode.RelativePattern(folder, glob)}, document) > 0);
-    if (readEvalSetGlobs(document.uri).some(matches)) return true;
-    if (!jsonFile.test(document.uri.path) && !jsonLanguages.has(document.languageId)) return false;
-    const head = document.getText(new vscode.Range(new vscode.Position(0, 0), document.positionAt(evalSetSniffChars)));
-    return looksLikeEvalSet(head);
-}
-
-// `belle.evalSetGlobs` for the document's folder, entries that are not non-empty strings left out. A pattern matches
-// the absolute path ("**/eval_set*.json") or the path relative to the workspace folder ("data/*.jsonl").
-function readEvalSetGlobs(scope: vscode.Uri): readonly string[] {
-    const value = vscode.workspace.getConfiguration("belle", scope).get<unknown>("evalSetGlobs");
-    if (!Array.isArray(value)) return defaultEvalSetGlobs;
-    return value.filter((pattern): pattern is string => typeof pattern === "string" && pattern.trim() !== "");
 }
 
 function toVscodeDiagnostic(diagnostic: EvalSetDiagnostic, uri: vscode.Uri): vscode.Diagnostic {
@@ -114,6 +108,25 @@ function toVscodeDiagnostic(diagnostic: EvalSetDiagnostic, uri: vscode.Uri): vsc
     if (diagnostic.code === "duplicate_question" && typeof firstLine === "number")
         result.relatedInformation = [new vscode.DiagnosticRelatedInformation(
             new vscode.Location(uri, new vscode.Position(firstLine - 1, 0)), vscode.l10n.t("The first item with this question")
+        )];
+    return result;
+}
+
+function itemProblemDiagnostic(problem: ItemProblem, document: vscode.TextDocument): vscode.Diagnostic {
+    const {uri} = document;
+    const {range: itemRange} = problem.item;
+    // On the item's first line, from where the item starts: one squiggle per item, not one over a long JSON array item
+    const line = Math.min(itemRange.line - 1, document.lineCount - 1);
+    const range = new vscode.Range(line, itemRange.column - 1, line,
+        itemRange.line === itemRange.endLine ? itemRange.endColumn - 1 : document.lineAt(line).range.end.character);
+    const severity = problem.code === "judge_human_disagreement" ? vscode.DiagnosticSeverity.Information : vscode.DiagnosticSeverity.Warning;
+    const result = new vscode.Diagnostic(range, localizeItemProblem(problem, vscode.l10n), severity);
+    result.source = "BELLE";
+    result.code = problem.code;
+    if (problem.code === "near_duplicate_question")
+        result.relatedInformation = [new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(uri, new vscode.Position(problem.other.range.line - 1, problem.other.range.column - 1)),
+            vscode.l10n.t("The similar question")
         )];
     return result;
 }

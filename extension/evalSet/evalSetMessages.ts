@@ -1,4 +1,5 @@
-import type {EvalSetDiagnostic, EvalSetDiagnosticArgs, EvalSetDiagnosticCode, JsonTypeName} from "../../server/eval/EvalSetDiagnostic";
+import type {EvalSetDiagnostic, EvalSetDiagnosticArgs, EvalSetDiagnosticCode, JsonSyntaxArgs, JsonTypeName} from "../../server/eval/EvalSetDiagnostic";
+import type {JsonRegion, JsonSyntaxReason} from "../../server/eval/JsonScanner";
 
 /**
  * The part of `vscode.l10n` these messages use. It is passed in rather than imported so that this module needs no
@@ -16,20 +17,21 @@ type MessageOf<Code extends EvalSetDiagnosticCode> = (args: EvalSetDiagnosticArg
 export const evalSetMessages: {[Code in EvalSetDiagnosticCode]: MessageOf<Code>} = {
     invalid_json: (args, l10n) => {
         switch (args.reason) {
-            case "syntax":
-                // The JSON scanner's sentence (`detail`) has no translation of its own
+            case "syntax": {
+                const problem = localizeJsonSyntax(args, l10n);
                 return args.hint === "one_item_per_line"
-                    ? l10n.t("{0} Each line of a JSONL eval set must hold exactly one whole item; to spread items over several lines, make the file a JSON array. This item is skipped.", args.detail)
-                    : l10n.t("{0} This item is skipped.", args.detail);
+                    ? l10n.t("{0} Each line of a JSONL eval set must hold exactly one whole item; to spread items over several lines, make the file a JSON array. This item is skipped.", problem)
+                    : l10n.t("{0} This item is skipped.", problem);
+            }
             case "not_json":
                 return l10n.t("This line is not valid JSON ({0}). This item is skipped.", args.detail);
             case "array_not_started":
-                return l10n.t("Expected '[' to start the array of items but found {0}.", describeCharacter(args.found, l10n));
+                return l10n.t("Expected '[' to start the array of items but found {0}.", describeCharacter(args.found, "file", l10n));
             case "unexpected_after_item":
-                return l10n.t("Expected ',' or ']' after an item but found {0}.", describeCharacter(args.found, l10n));
+                return l10n.t("Expected ',' or ']' after an item but found {0}.", describeCharacter(args.found, "file", l10n));
             case "text_after_array":
                 return l10n.t("Unexpected {0} after the end of the array: an eval set is one array. Remove it, or merge it into the array.",
-                    describeCharacter(args.found, l10n));
+                    describeCharacter(args.found, "file", l10n));
             case "array_not_closed":
                 return l10n.t("The array is not closed: add ']' at the end of the file.");
             case "trailing_comma":
@@ -92,9 +94,69 @@ export function localizeEvalSetDiagnostic(diagnostic: EvalSetDiagnostic, l10n: L
     return message(diagnostic.args, l10n);
 }
 
-/** As the JSON scanner names the character an error stopped at, "" being the end of the text. */
-function describeCharacter(found: string, l10n: Localizer): string {
-    if (found === "") return l10n.t("the end of the file");
+type JsonSyntaxMessageOf<Reason extends JsonSyntaxReason> = (args: Extract<JsonSyntaxArgs, {syntax: Reason}>, l10n: Localizer) => string;
+
+/**
+ * One message per reason the JSON scanner gives, each in English exactly the scanner's own sentence
+ * (`describeJsonSyntaxProblem`), so that a syntax error reads whole in the user's language.
+ */
+export const jsonSyntaxMessages: {[Reason in JsonSyntaxReason]: JsonSyntaxMessageOf<Reason>} = {
+    unexpected_end: (args, l10n) => l10n.t("Expected a value, but {0} ends here.", describeRegion(args.region, l10n)),
+    expected_value: (args, l10n) => l10n.t("Expected a value but found {0}.", describeCharacter(args.found, args.region, l10n)),
+    single_quoted_string: (_args, l10n) => l10n.t("Strings must be in double quotes (\"…\"), not single quotes."),
+    unquoted_text: (args, l10n) => l10n.t("Unexpected word '{0}': text values must be in double quotes.", args.word),
+    not_a_json_value: (args, l10n) => l10n.t("{0} is not valid JSON; use null or a string.", args.word),
+    bad_number: (args, l10n) => {
+        switch (args.flaw) {
+            case "leading_zero": return l10n.t("'{0}' is not a JSON number (no leading zeros).", args.token);
+            case "digit_after_point": return l10n.t("'{0}' is not a JSON number (a digit must follow '.').", args.token);
+            case "": return l10n.t("'{0}' is not a JSON number.", args.token);
+        }
+    },
+    expected_field_name: (args, l10n) =>
+        l10n.t("Expected a field name in double quotes but found {0}.", describeCharacter(args.found, args.region, l10n)),
+    single_quoted_field_name: (_args, l10n) => l10n.t("Field names must be in double quotes (\"question\"), not single quotes."),
+    unquoted_field_name: (args, l10n) => l10n.t("Field names must be in double quotes: write \"{0}\".", args.word),
+    expected_colon: (args, l10n) =>
+        l10n.t("Expected ':' after the field name \"{0}\" but found {1}.", args.key, describeCharacter(args.found, args.region, l10n)),
+    expected_comma_or_close: (args, l10n) => args.container === "object"
+        ? l10n.t("Expected ',' or '}' after the value of \"{0}\" but found {1}.", args.key, describeCharacter(args.found, args.region, l10n))
+        : l10n.t("Expected ',' or ']' after an element but found {0}.", describeCharacter(args.found, args.region, l10n)),
+    missing_comma: (args, l10n) => args.container === "object"
+        ? l10n.t("Missing comma: add ',' after the value of \"{0}\".", args.key)
+        : l10n.t("Missing comma: add ',' between the elements."),
+    trailing_comma: (args, l10n) => args.container === "object"
+        ? l10n.t("Trailing comma before '}': remove the comma after the last field.")
+        : l10n.t("Trailing comma before ']': remove the comma after the last element."),
+    unclosed_object: (args, l10n) =>
+        l10n.t("The object that starts here is not closed: add '}' ({0} ends first).", describeRegion(args.region, l10n)),
+    unclosed_array: (args, l10n) =>
+        l10n.t("The array that starts here is not closed: add ']' ({0} ends first).", describeRegion(args.region, l10n)),
+    unclosed_string: (args, l10n) =>
+        l10n.t("The string that starts here is not closed: add '\"' ({0} ends first).", describeRegion(args.region, l10n)),
+    unclosed_escape: (args, l10n) => l10n.t("The string is not closed: {0} ends after '\\'.", describeRegion(args.region, l10n)),
+    line_break_in_string: (_args, l10n) => l10n.t("A line break inside a string must be written as \\n; or the closing '\"' is missing."),
+    control_character_in_string: (args, l10n) =>
+        l10n.t("{0} inside a string must be written as an escape such as \\t or \\u00XX.", describeCharacter(args.found, args.region, l10n)),
+    bad_escape: (args, l10n) => l10n.t("'\\{0}' is not a JSON escape; write '\\\\' for a backslash.", args.letter),
+    bad_unicode_escape: (_args, l10n) => l10n.t("'\\u' must be followed by four hex digits, as in \\u4e2d."),
+    // The eval-set reader is the one that checks for text after a value, and it calls the value "the item"
+    text_after_value: (args, l10n) => l10n.t("Unexpected {0} after the end of the item.", describeCharacter(args.found, args.region, l10n))
+};
+
+/** The JSON scanner's problem in the language `l10n` speaks. */
+export function localizeJsonSyntax(args: JsonSyntaxArgs, l10n: Localizer): string {
+    const message = jsonSyntaxMessages[args.syntax] as (args: JsonSyntaxArgs, l10n: Localizer) => string;
+    return message(args, l10n);
+}
+
+function describeRegion(region: JsonRegion, l10n: Localizer): string {
+    return region === "line" ? l10n.t("the line") : l10n.t("the file");
+}
+
+/** As the JSON scanner names the character an error stopped at, "" being the end of the region. */
+function describeCharacter(found: string, region: JsonRegion, l10n: Localizer): string {
+    if (found === "") return region === "line" ? l10n.t("the end of the line") : l10n.t("the end of the file");
     const codePoint = found.codePointAt(0)!;
     if (codePoint === 0x0a || codePoint === 0x0d) return l10n.t("a line break");
     if (codePoint < 0x20) return l10n.t("control character U+{0}", codePoint.toString(16).toUpperCase().padStart(4, "0"));

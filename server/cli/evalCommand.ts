@@ -6,6 +6,7 @@ import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {LlamaEngine} from "../engine/LlamaEngine";
 import {mergeEvalRunFiles, readEvalRunFile} from "../eval/EvalRunFile";
+import {addJudgeHumanAgreement} from "../eval/report/addJudgeHumanAgreement";
 import {compareEvalRuns} from "../eval/report/compareEvalRuns";
 import {computeEvalReport} from "../eval/report/computeEvalReport";
 import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "../eval/report/exportEvalReport";
@@ -162,6 +163,8 @@ async function reportCommand(argv: string[]): Promise<void> {
     if (values.format === "csv") text = exportEvalRunCsv(runs[0]!.records);
     else {
         const report = runs.length === 1 ? computeEvalReport(runs[0]!) : compareEvalRuns(runs);
+        // Human annotations in the eval set each run names: the judge–human agreement section
+        await addJudgeHumanAgreement(report, runs, positionals);
         if (values.format === "md") text = exportEvalReportMarkdown(report);
         else if (values.format === "json") text = exportEvalReportJson(report);
         else throw new CliUsageError(`--format ${values.format}: use md, csv or json.`);

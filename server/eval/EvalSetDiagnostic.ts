@@ -1,3 +1,5 @@
+import type {JsonRegion, JsonSyntaxProblem} from "./JsonScanner";
+
 /**
  * Where something is in a file: 1-based lines and columns, columns in UTF-16 code units (VS Code's
  * `Position.character + 1`), the end exclusive. A byte-order mark is not counted, as editors do not show it.
@@ -27,8 +29,7 @@ export type JsonTypeName = "null" | "array" | "object" | "number" | "boolean" | 
  */
 export type EvalSetDiagnosticArgs = {
     invalid_json:
-        /** `detail` is the JSON scanner's own (English) sentence. */
-        | {reason: "syntax", detail: string, hint: "" | "one_item_per_line"}
+        | JsonSyntaxArgs
         /** JSON.parse rejected a line the scanner accepted; `detail` is JSON.parse's message. */
         | {reason: "not_json", detail: string}
         | {reason: "array_not_started" | "unexpected_after_item" | "text_after_array", found: string}
@@ -45,6 +46,16 @@ export type EvalSetDiagnosticArgs = {
     empty_eval_set: Record<string, never>,
     too_many_diagnostics: {count: number, errors: number, warnings: number}
 };
+
+/**
+ * The JSON scanner's `JsonSyntaxProblem` as `invalid_json` args: `reason` is "syntax" and the scanner's own reason
+ * is `syntax`, beside the problem's parts, the region it was met in and, for JSONL, a hint that the file looks
+ * pretty-printed.
+ */
+export type JsonSyntaxArgs = SyntaxArgsOf<JsonSyntaxProblem>;
+type SyntaxArgsOf<Problem> = Problem extends {reason: infer Reason}
+    ? {reason: "syntax", syntax: Reason, region: JsonRegion, hint: "" | "one_item_per_line"} & Omit<Problem, "reason">
+    : never;
 
 /**
  * One problem in an eval set, shaped so the extension can map it to a `vscode.Diagnostic` and the CLI can print it

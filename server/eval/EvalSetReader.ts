@@ -2,7 +2,7 @@ import {createHash} from "node:crypto";
 import {evalClasses, matchEvalClass} from "./evalClasses";
 import {JsonSyntaxError} from "./evalErrors";
 import type {EvalItem} from "./EvalItem";
-import type {EvalSetDiagnostic, EvalSetDiagnosticArgs, EvalSetDiagnosticCode, JsonTypeName, SourceRange} from "./EvalSetDiagnostic";
+import type {EvalSetDiagnostic, EvalSetDiagnosticArgs, EvalSetDiagnosticCode, JsonSyntaxArgs, JsonTypeName, SourceRange} from "./EvalSetDiagnostic";
 import {JsonScanner, type JsonNode} from "./JsonScanner";
 import {LineIndex} from "./LineIndex";
 
@@ -33,7 +33,10 @@ export class EvalSetReader {
     private suppressedErrors = 0;
     private suppressedWarnings = 0;
 
-    public constructor(public readonly filePath: string, private readonly maxDiagnostics = 1000) {}
+    /** `firstItemIndex`: the index of the first item read (re-reading one line of a document keeps its index). */
+    public constructor(public readonly filePath: string, private readonly maxDiagnostics = 1000, firstItemIndex = 0) {
+        this.nextItemIndex = firstItemIndex;
+    }
 
     /** One line of a JSONL eval set; blank lines are skipped. */
     public readJsonlLine(text: string, lineNumber: number): EvalSetEntry[] {
@@ -55,7 +58,7 @@ export class EvalSetReader {
         const lineNode = () => {
             if (nodes === undefined) {
                 try {
-                    nodes = new JsonScanner(text, {regionName: "the line"}).parseValue();
+                    nodes = new JsonScanner(text, {region: "line"}).parseValue();
                 } catch {
                     // JSON.parse accepted the line, so this cannot happen; the item range is an honest fallback
                     nodes = null;
@@ -122,7 +125,7 @@ export class EvalSetReader {
                 node = scanner.parseValue();
             } catch (error) {
                 if (!(error instanceof JsonSyntaxError)) throw error;
-                syntaxError(`${error.message} This item is skipped.`, {reason: "syntax", detail: error.message, hint: ""}, error.offset, index);
+                syntaxError(`${error.message} This item is skipped.`, syntaxArgs(error, ""), error.offset, index);
                 if (!resync(scanner, error.offset)) break;
                 continue;
             }
@@ -197,21 +200,21 @@ export class EvalSetReader {
     }
 
     private jsonlSyntaxError(text: string, lineNumber: number, index: number, itemRange: SourceRange, parseError: unknown): EvalSetEntry[] {
-        const scanner = new JsonScanner(text, {regionName: "the line"});
+        const scanner = new JsonScanner(text, {region: "line"});
         try {
             scanner.parseValue();
             scanner.expectEnd("the item");
         } catch (error) {
             if (!(error instanceof JsonSyntaxError)) throw error;
             // A line that ends inside an item, or holds two, is the usual sign of a pretty-printed file
-            const oneItemPerLine = scanner.atEnd || /after the end of the item/.test(error.message);
+            const oneItemPerLine = scanner.atEnd || error.problem.reason === "text_after_value";
             const layoutHint = oneItemPerLine
                 ? " Each line of a JSONL eval set must hold exactly one whole item; to spread items over several lines, make the file a JSON array."
                 : "";
             const column = error.offset + 1;
             return this.report("error", "invalid_json", {line: lineNumber, column, endLine: lineNumber, endColumn: column + 1},
                 `${error.message}${layoutHint} This item is skipped.`,
-                {reason: "syntax", detail: error.message, hint: oneItemPerLine ? "one_item_per_line" : ""}, index, null);
+                syntaxArgs(error, oneItemPerLine ? "one_item_per_line" : ""), index, null);
         }
         // The scanner is meant to accept exactly what JSON.parse does; if they ever disagree, JSON.parse's word stands
         const reason = parseError instanceof Error ? parseError.message : String(parseError);
@@ -293,11 +296,24 @@ export class EvalSetReader {
     }
 }
 
-/** Moves the scanner to where the next item probably starts; false when there is none. */
+/** The scanner's problem as `invalid_json` args. */
+function syntaxArgs(error: JsonSyntaxError, hint: JsonSyntaxArgs["hint"]): JsonSyntaxArgs {
+    const {reason, ...parts} = error.problem;
+    // The spread keeps each reason's own parts, which TypeScript cannot follow through the destructuring
+    return {reason: "syntax", syntax: reason, region: error.region, hint, ...parts} as JsonSyntaxArgs;
+}
+
+/**
+ * Moves the scanner to where the next item probably starts; false when there is none, with the scanner at the end,
+ * since the rest of the text is part of the broken item (not text after the array).
+ */
 function resync(scanner: JsonScanner, fromOffset: number): boolean {
     nextItemStart.lastIndex = fromOffset;
     const match = nextItemStart.exec(scanner.text);
-    if (match == null) return false;
+    if (match == null) {
+        scanner.offset = scanner.end;
+        return false;
+    }
     scanner.offset = match.index + match[0].length;
     return true;
 }

@@ -16,9 +16,45 @@ export type JsonScannerOptions = {
     offset?: number,
     /** Where the scanned region ends (default the text's length); used to scan one line of a larger text. */
     end?: number,
-    /** How error messages name the end of the region: "the file" or "the line". */
-    regionName?: string
+    /** What the region is, for error messages ("… the line ends first"). */
+    region?: JsonRegion
 };
+
+/** The scanned region: a whole file, or one line of a JSONL file. */
+export type JsonRegion = "file" | "line";
+
+/**
+ * Why the scanner stopped, with the parts of its message that vary. `found` is the character (a whole code point)
+ * it stopped at, "" at the end of the region; `key` is the field name the problem follows. The parts are named
+ * apart from `region`, `syntax` and `hint`, which an eval-set diagnostic adds beside them.
+ */
+export type JsonSyntaxProblem =
+    | {reason: "unexpected_end"}
+    | {reason: "expected_value", found: string}
+    | {reason: "single_quoted_string"}
+    | {reason: "unquoted_text", word: string}
+    | {reason: "not_a_json_value", word: "NaN" | "Infinity"}
+    | {reason: "bad_number", token: string, flaw: "" | "leading_zero" | "digit_after_point"}
+    | {reason: "expected_field_name", found: string}
+    | {reason: "single_quoted_field_name"}
+    | {reason: "unquoted_field_name", word: string}
+    | {reason: "expected_colon", key: string, found: string}
+    | {reason: "expected_comma_or_close", container: "object", key: string, found: string}
+    | {reason: "expected_comma_or_close", container: "array", found: string}
+    | {reason: "missing_comma", container: "object", key: string}
+    | {reason: "missing_comma", container: "array"}
+    | {reason: "trailing_comma", container: "object" | "array"}
+    | {reason: "unclosed_object"}
+    | {reason: "unclosed_array"}
+    | {reason: "unclosed_string"}
+    | {reason: "unclosed_escape"}
+    | {reason: "line_break_in_string"}
+    | {reason: "control_character_in_string", found: string}
+    | {reason: "bad_escape", letter: string}
+    | {reason: "bad_unicode_escape"}
+    | {reason: "text_after_value", found: string, what: string};
+
+export type JsonSyntaxReason = JsonSyntaxProblem["reason"];
 
 const plainStringRun = /[^"\\\u0000-\u001f]*/y;
 const wordPattern = /[A-Za-z_$][\w$]*/y;
@@ -35,12 +71,12 @@ const escapeValues: Readonly<Record<string, string>> = {"\"": "\"", "\\": "\\", 
 export class JsonScanner {
     public offset: number;
     public readonly end: number;
-    private readonly regionName: string;
+    public readonly region: JsonRegion;
 
-    public constructor(public readonly text: string, {offset = 0, end = text.length, regionName = "the file"}: JsonScannerOptions = {}) {
+    public constructor(public readonly text: string, {offset = 0, end = text.length, region = "file"}: JsonScannerOptions = {}) {
         this.offset = offset;
         this.end = end;
-        this.regionName = regionName;
+        this.region = region;
     }
 
     public get atEnd(): boolean {
@@ -73,37 +109,38 @@ export class JsonScanner {
                 return {kind: "string", start, end: this.offset, value};
             }
             case undefined:
-                throw this.error(`Expected a value, but ${this.regionName} ends here.`);
+                throw this.error({reason: "unexpected_end"});
             case "'":
-                throw this.error("Strings must be in double quotes (\"…\"), not single quotes.");
+                throw this.error({reason: "single_quoted_string"});
             case "]":
             case "}":
-                throw this.error(`Expected a value but found '${char}'.`);
+                throw this.error({reason: "expected_value", found: char});
             default:
                 if (char === "-" || (char >= "0" && char <= "9")) return this.parseNumber();
                 return this.parseWord();
         }
     }
 
-    /** Throws unless only whitespace remains in the region. */
+    /** Throws unless only whitespace remains in the region; `what` names the value in English ("the item"). */
     public expectEnd(what: string): void {
         this.skipWhitespace();
         if (!this.atEnd)
-            throw this.error(`Unexpected ${this.describeCurrent()} after the end of ${what}.`);
-    }
-
-    public error(message: string, offset = this.offset): JsonSyntaxError {
-        return new JsonSyntaxError(message, offset);
+            throw this.error({reason: "text_after_value", found: this.current(), what});
     }
 
     /** The current character for a message: `'x'`, "a line break", or "the end of the file". */
     public describeCurrent(): string {
-        if (this.atEnd) return `the end of ${this.regionName}`;
-        const codePoint = this.text.codePointAt(this.offset) ?? 0;
-        if (codePoint === 0x0a || codePoint === 0x0d) return "a line break";
-        if (codePoint < 0x20) return `control character U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
-        if (codePoint === 0xfeff) return "a byte-order mark (U+FEFF)";
-        return `'${String.fromCodePoint(codePoint)}'`;
+        return describeJsonCharacter(this.current(), this.region);
+    }
+
+    /** The character (a whole code point) at the current offset, "" at the end of the region. */
+    private current(): string {
+        if (this.atEnd) return "";
+        return String.fromCodePoint(this.text.codePointAt(this.offset) ?? 0);
+    }
+
+    private error(problem: JsonSyntaxProblem, offset = this.offset): JsonSyntaxError {
+        return new JsonSyntaxError(describeJsonSyntaxProblem(problem, this.region), offset, problem, this.region);
     }
 
     private parseObject(): JsonNode {
@@ -123,20 +160,20 @@ export class JsonScanner {
             const char = this.peek();
             if (char !== "\"") {
                 if (char === "}" && properties.length > 0)
-                    throw this.error("Trailing comma before '}': remove the comma after the last field.", this.lastCommaBefore(keyStart));
+                    throw this.error({reason: "trailing_comma", container: "object"}, this.lastCommaBefore(keyStart));
                 if (char === "'")
-                    throw this.error("Field names must be in double quotes (\"question\"), not single quotes.");
+                    throw this.error({reason: "single_quoted_field_name"});
                 const word = this.wordAt(this.offset);
                 if (word != null)
-                    throw this.error(`Field names must be in double quotes: write "${word}".`);
-                throw this.error(`Expected a field name in double quotes but found ${this.describeCurrent()}.`);
+                    throw this.error({reason: "unquoted_field_name", word});
+                throw this.error({reason: "expected_field_name", found: this.current()});
             }
             const key = this.parseString();
             const keyEnd = this.offset;
 
             this.skipWhitespace();
             if (this.peek() !== ":")
-                throw this.error(`Expected ':' after the field name "${key}" but found ${this.describeCurrent()}.`);
+                throw this.error({reason: "expected_colon", key, found: this.current()});
             this.offset++;
             const node = this.parseValue();
             defineProperty(value, key, node.value);
@@ -153,10 +190,10 @@ export class JsonScanner {
                 return {kind: "object", start, end: this.offset, value, properties};
             }
             if (next === "\"")
-                throw this.error(`Missing comma: add ',' after the value of "${key}".`);
+                throw this.error({reason: "missing_comma", container: "object", key});
             if (next === undefined)
-                throw this.error(`The object that starts here is not closed: add '}' (${this.regionName} ends first).`, start);
-            throw this.error(`Expected ',' or '}' after the value of "${key}" but found ${this.describeCurrent()}.`);
+                throw this.error({reason: "unclosed_object"}, start);
+            throw this.error({reason: "expected_comma_or_close", container: "object", key, found: this.current()});
         }
     }
 
@@ -174,7 +211,7 @@ export class JsonScanner {
         for (;;) {
             this.skipWhitespace();
             if (this.peek() === "]" && elements.length > 0)
-                throw this.error("Trailing comma before ']': remove the comma after the last element.", this.lastCommaBefore(this.offset));
+                throw this.error({reason: "trailing_comma", container: "array"}, this.lastCommaBefore(this.offset));
             const node = this.parseValue();
             value.push(node.value);
             elements.push(node);
@@ -190,10 +227,10 @@ export class JsonScanner {
                 return {kind: "array", start, end: this.offset, value, elements};
             }
             if (next === undefined)
-                throw this.error(`The array that starts here is not closed: add ']' (${this.regionName} ends first).`, start);
+                throw this.error({reason: "unclosed_array"}, start);
             if (next === "{" || next === "[" || next === "\"")
-                throw this.error("Missing comma: add ',' between the elements.");
-            throw this.error(`Expected ',' or ']' after an element but found ${this.describeCurrent()}.`);
+                throw this.error({reason: "missing_comma", container: "array"});
+            throw this.error({reason: "expected_comma_or_close", container: "array", found: this.current()});
         }
     }
 
@@ -208,7 +245,7 @@ export class JsonScanner {
             result += this.text.slice(this.offset, runEnd);
             this.offset = runEnd;
             if (this.atEnd)
-                throw this.error(`The string that starts here is not closed: add '"' (${this.regionName} ends first).`, start);
+                throw this.error({reason: "unclosed_string"}, start);
 
             const code = this.text.charCodeAt(this.offset);
             if (code === 0x22) {
@@ -220,8 +257,8 @@ export class JsonScanner {
                 continue;
             }
             if (code === 0x0a || code === 0x0d)
-                throw this.error("A line break inside a string must be written as \\n; or the closing '\"' is missing.");
-            throw this.error(`${this.describeCurrent()} inside a string must be written as an escape such as \\t or \\u00XX.`);
+                throw this.error({reason: "line_break_in_string"});
+            throw this.error({reason: "control_character_in_string", found: this.current()});
         }
     }
 
@@ -229,7 +266,7 @@ export class JsonScanner {
         const escapeStart = this.offset;
         const letter = this.text[this.offset + 1];
         if (letter === undefined || this.offset + 1 >= this.end)
-            throw this.error(`The string is not closed: ${this.regionName} ends after '\\'.`, escapeStart);
+            throw this.error({reason: "unclosed_escape"}, escapeStart);
         const simple = escapeValues[letter];
         if (simple !== undefined) {
             this.offset += 2;
@@ -238,11 +275,11 @@ export class JsonScanner {
         if (letter === "u") {
             const hex = this.text.slice(this.offset + 2, Math.min(this.offset + 6, this.end));
             if (!/^[0-9a-fA-F]{4}$/.test(hex))
-                throw this.error("'\\u' must be followed by four hex digits, as in \\u4e2d.", escapeStart);
+                throw this.error({reason: "bad_unicode_escape"}, escapeStart);
             this.offset += 6;
             return String.fromCharCode(parseInt(hex, 16));
         }
-        throw this.error(`'\\${letter}' is not a JSON escape; write '\\\\' for a backslash.`, escapeStart);
+        throw this.error({reason: "bad_escape", letter}, escapeStart);
     }
 
     private parseNumber(): JsonNode {
@@ -252,8 +289,8 @@ export class JsonScanner {
         const end = Math.min(numberTokenPattern.lastIndex, this.end);
         const token = this.text.slice(start, end);
         if (!strictNumberPattern.test(token)) {
-            const hint = /^-?0\d/.test(token) ? " (no leading zeros)" : token.endsWith(".") ? " (a digit must follow '.')" : "";
-            throw this.error(`'${token}' is not a JSON number${hint}.`, start);
+            const flaw = /^-?0\d/.test(token) ? "leading_zero" : token.endsWith(".") ? "digit_after_point" : "";
+            throw this.error({reason: "bad_number", token, flaw}, start);
         }
         this.offset = end;
         return {kind: "number", start, end, value: Number(token)};
@@ -271,10 +308,10 @@ export class JsonScanner {
             return {kind: "null", start, end: this.offset, value: null};
         }
         if (word === "NaN" || word === "Infinity")
-            throw this.error(`${word} is not valid JSON; use null or a string.`);
+            throw this.error({reason: "not_a_json_value", word});
         if (word != null)
-            throw this.error(`Unexpected word '${word}': text values must be in double quotes.`);
-        throw this.error(`Expected a value but found ${this.describeCurrent()}.`);
+            throw this.error({reason: "unquoted_text", word});
+        throw this.error({reason: "expected_value", found: this.current()});
     }
 
     private wordAt(offset: number): string | null {
@@ -296,4 +333,61 @@ function defineProperty(target: Record<string, unknown>, key: string, value: unk
         Object.defineProperty(target, key, {value, writable: true, enumerable: true, configurable: true});
     else
         target[key] = value;
+}
+
+/** The English sentence of each problem; the extension's translations are built from the same parts. */
+const englishMessages: {[Reason in JsonSyntaxReason]: (problem: Extract<JsonSyntaxProblem, {reason: Reason}>, region: string) => string} = {
+    unexpected_end: (_problem, region) => `Expected a value, but ${region} ends here.`,
+    expected_value: ({found}, region) => `Expected a value but found ${describeFound(found, region)}.`,
+    single_quoted_string: () => "Strings must be in double quotes (\"…\"), not single quotes.",
+    unquoted_text: ({word}) => `Unexpected word '${word}': text values must be in double quotes.`,
+    not_a_json_value: ({word}) => `${word} is not valid JSON; use null or a string.`,
+    bad_number: ({token, flaw}) =>
+        `'${token}' is not a JSON number${flaw === "leading_zero" ? " (no leading zeros)" : flaw === "digit_after_point" ? " (a digit must follow '.')" : ""}.`,
+    expected_field_name: ({found}, region) => `Expected a field name in double quotes but found ${describeFound(found, region)}.`,
+    single_quoted_field_name: () => "Field names must be in double quotes (\"question\"), not single quotes.",
+    unquoted_field_name: ({word}) => `Field names must be in double quotes: write "${word}".`,
+    expected_colon: ({key, found}, region) => `Expected ':' after the field name "${key}" but found ${describeFound(found, region)}.`,
+    expected_comma_or_close: (problem, region) => problem.container === "object"
+        ? `Expected ',' or '}' after the value of "${problem.key}" but found ${describeFound(problem.found, region)}.`
+        : `Expected ',' or ']' after an element but found ${describeFound(problem.found, region)}.`,
+    missing_comma: (problem) => problem.container === "object"
+        ? `Missing comma: add ',' after the value of "${problem.key}".`
+        : "Missing comma: add ',' between the elements.",
+    trailing_comma: ({container}) => container === "object"
+        ? "Trailing comma before '}': remove the comma after the last field."
+        : "Trailing comma before ']': remove the comma after the last element.",
+    unclosed_object: (_problem, region) => `The object that starts here is not closed: add '}' (${region} ends first).`,
+    unclosed_array: (_problem, region) => `The array that starts here is not closed: add ']' (${region} ends first).`,
+    unclosed_string: (_problem, region) => `The string that starts here is not closed: add '"' (${region} ends first).`,
+    unclosed_escape: (_problem, region) => `The string is not closed: ${region} ends after '\\'.`,
+    line_break_in_string: () => "A line break inside a string must be written as \\n; or the closing '\"' is missing.",
+    control_character_in_string: ({found}, region) =>
+        `${describeFound(found, region)} inside a string must be written as an escape such as \\t or \\u00XX.`,
+    bad_escape: ({letter}) => `'\\${letter}' is not a JSON escape; write '\\\\' for a backslash.`,
+    bad_unicode_escape: () => "'\\u' must be followed by four hex digits, as in \\u4e2d.",
+    text_after_value: ({found, what}, region) => `Unexpected ${describeFound(found, region)} after the end of ${what}.`
+};
+
+/** Every reason the scanner can give, for tests that want each one covered. */
+export const jsonSyntaxReasons = Object.keys(englishMessages) as JsonSyntaxReason[];
+
+/** What the scanner says, in English, about `problem` met in `region`. */
+export function describeJsonSyntaxProblem(problem: JsonSyntaxProblem, region: JsonRegion): string {
+    const message = englishMessages[problem.reason] as (problem: JsonSyntaxProblem, region: string) => string;
+    return message(problem, region === "line" ? "the line" : "the file");
+}
+
+/** A character an error stopped at, for a message: `'x'`, "a line break", or "the end of the file" for "". */
+export function describeJsonCharacter(found: string, region: JsonRegion): string {
+    return describeFound(found, region === "line" ? "the line" : "the file");
+}
+
+function describeFound(found: string, region: string): string {
+    if (found === "") return `the end of ${region}`;
+    const codePoint = found.codePointAt(0)!;
+    if (codePoint === 0x0a || codePoint === 0x0d) return "a line break";
+    if (codePoint < 0x20) return `control character U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+    if (codePoint === 0xfeff) return "a byte-order mark (U+FEFF)";
+    return `'${found}'`;
 }

@@ -1,3 +1,5 @@
+import type {JsonRegion, JsonSyntaxProblem} from "./JsonScanner";
+
 /**
  * Errors of the evaluation building blocks. Problems inside an eval set are not thrown: they come back as
  * `EvalSetDiagnostic` values so the valid items still run; these are for what stops a step as a whole.
@@ -9,9 +11,17 @@ export class EvalError extends Error {
     }
 }
 
-/** Thrown by `JsonScanner`; `offset` is a UTF-16 index into the scanned text, turned into line/column by the caller. */
+/**
+ * Thrown by `JsonScanner`; `offset` is a UTF-16 index into the scanned text, turned into line/column by the caller.
+ * `problem` says the same as the (English) message as data, for a caller that shows it in another language.
+ */
 export class JsonSyntaxError extends EvalError {
-    public constructor(message: string, public readonly offset: number) {
+    public constructor(
+        message: string,
+        public readonly offset: number,
+        public readonly problem: JsonSyntaxProblem,
+        public readonly region: JsonRegion
+    ) {
         super(message, "invalid_json");
     }
 }

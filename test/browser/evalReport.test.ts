@@ -7,6 +7,7 @@ import path from "node:path";
 import {chromium, type Browser, type Page} from "playwright-core";
 import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
 import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
+import {computeJudgeHumanAgreement} from "../../server/eval/report/computeJudgeHumanAgreement";
 import type {EvalRun, EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {buildReportHtml} from "../../webview/protocol/buildReportHtml";
 import {
@@ -332,6 +333,64 @@ describe("evaluation report webview in Chromium (extension side played by the te
             await post({report: thousandReport(), records: [thousand], runFilePaths: ["/runs/other.jsonl"]});
             assert.equal(await range(), "Rows 1–100 of 1000", "another run starts afresh");
             assert.deepEqual(await savedState(), {runFilePaths: ["/runs/other.jsonl"], classFilter: "", query: "", pageIndex: 0});
+        });
+    });
+
+    describe("judge–human agreement", () => {
+        // Items 0–3 and 5 pair: human 0.9, 0.1, 1, good, 0.8 against judge 0.8, 0.6, 1, 0.5, 0.9; item 4 failed in the judge
+        const annotations = new Map([
+            ["0:k0", {humanScore: 0.9}], ["1:k1", {humanScore: 0.1}], ["2:k2", {humanScore: 1}], ["3:k3", {verdict: "good" as const}],
+            ["4:k4", {humanScore: 0.3}], ["5:k5", {humanScore: 0.8}]
+        ]);
+        const annotatedReport = () => {
+            const report = singleReport();
+            report.agreement = computeJudgeHumanAgreement(baselineRecords, annotations);
+            return report;
+        };
+
+        it("shows pairs, Spearman rho, Cohen's kappa, the 2×2 table and the disagreements when the run has annotations", async () => {
+            await show({report: annotatedReport(), records: [baselineRecords]});
+            const page = webview.page;
+            const section = page.locator("section.agreement");
+            assert.equal(await section.count(), 1);
+            assert.equal(await section.locator("h2").textContent(), reportStrings.agreementHeading);
+            const cells = async (metric: string) => section.locator(`tr.agreement-row[data-metric="${metric}"] td`).allTextContents();
+            // Scored pairs 0, 1, 2, 5: judge ranks 2, 1, 4, 3, human ranks 3, 1, 4, 2: ρ = 4 / 5
+            assert.deepEqual(await cells("spearman"), [reportStrings.spearman, "0.800", "4"]);
+            // Calls: judge g g g g g, human g b g g g: p_o = 4/5; p_e = (5·4 + 0·1) / 25 = 0.8: κ = 0
+            assert.deepEqual(await cells("kappa"), [reportStrings.cohenKappa, "0.000", "5"]);
+            assert.deepEqual(await cells("observed"), [reportStrings.observedAgreement, "80.0%", "5"]);
+            assert.deepEqual(await section.locator(".agreement-table tr.judge-good td").allTextContents(), [reportStrings.judgeGood, "4", "1"]);
+            assert.deepEqual(await section.locator(".agreement-table tr.judge-bad td").allTextContents(), [reportStrings.judgeBad, "0", "0"]);
+            assert.equal(await section.locator(".agreement-skipped").textContent(), "Left out — ratings of another answer: 0; annotated items without a judge score: 1.");
+            const disagreements = section.locator("tr.disagreement-row");
+            assert.equal(await disagreements.count(), 1);
+            assert.equal(await disagreements.first().getAttribute("data-item-key"), "1:k1");
+            assert.deepEqual(await disagreements.first().locator("td").allTextContents(),
+                ["open qa", "问题 1 Question", "0.600", "0.100", reportStrings.verdictBad, "0.500"]);
+            assert.equal(await page.locator("[style]").count(), 0, "no inline style attributes");
+        });
+
+        it("hides the section when the run has no annotations, or none that pair", async () => {
+            await show({report: singleReport(), records: [baselineRecords]});
+            assert.equal(await webview.page.locator("section.agreement").count(), 0);
+            const unpaired = singleReport();
+            unpaired.agreement = computeJudgeHumanAgreement(baselineRecords, new Map([["4:k4", {humanScore: 0.3}]]));
+            assert.equal(unpaired.agreement.pairCount, 0);
+            await webview.page.reload();
+            await webview.waitFor("ready", 2);
+            await post({report: unpaired, records: [baselineRecords]});
+            assert.equal(await webview.page.locator("section.agreement").count(), 0);
+            assert.equal(await webview.page.locator(".item-row").count(), 6, "the rest of the report is there");
+        });
+
+        it("shows one section per compared run that has pairs, named after the run", async () => {
+            const comparison = compareEvalRuns([run(baselineRecords, "base-model"), run(candidateRecords, "new-model")], {resamples: 200});
+            comparison.reports[1]!.agreement = computeJudgeHumanAgreement(candidateRecords, annotations);
+            await show({report: comparison, records: [baselineRecords, candidateRecords]});
+            const sections = webview.page.locator("section.agreement");
+            assert.equal(await sections.count(), 1);
+            assert.match((await sections.locator("h2").textContent())!, /new-model/);
         });
     });
 

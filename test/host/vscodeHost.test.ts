@@ -226,6 +226,22 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await page.keyboard.press("Enter");
             await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sample size"}).waitFor();
             await page.keyboard.press("Enter"); // empty: every item
+            // Sampling: customised for this run, through input boxes that refuse a value out of range
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sampling"}).waitFor();
+            await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {hasText: "Customise…"}).click();
+            const inputMessage = page.locator(".quick-input-widget .quick-input-message");
+            await inputMessage.filter({hasText: "Temperature of the answers"}).waitFor();
+            await quickInput.fill("3");
+            await inputMessage.filter({hasText: "Enter a number from 0 to 2."}).waitFor();
+            await quickInput.fill("0");
+            await page.keyboard.press("Enter");
+            await inputMessage.filter({hasText: "Top-p of the answers"}).waitFor();
+            await page.keyboard.press("Enter"); // the setting's 1
+            await inputMessage.filter({hasText: "Longest answer"}).waitFor();
+            await quickInput.fill("48");
+            await page.keyboard.press("Enter");
+            await inputMessage.filter({hasText: "Longest judge reply"}).waitFor();
+            await page.keyboard.press("Enter"); // the setting's 384
             const finished = page.locator(".notification-toast", {hasText: "Evaluation finished: 3 items."});
             await finished.waitFor({timeout: 150_000});
             await finished.getByRole("button", {name: "Open Report"}).click();
@@ -235,8 +251,10 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             const runsDir = path.join(workspace.path, ".belle", "runs");
             const runFiles = (await fs.readdir(runsDir)).filter((name) => name.endsWith(".jsonl"));
             assert.equal(runFiles.length, 1);
-            const lines = (await fs.readFile(path.join(runsDir, runFiles[0]!), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as {kind?: string, answer?: string, judgeRaw?: string});
+            const lines = (await fs.readFile(path.join(runsDir, runFiles[0]!), "utf8")).trim().split("\n")
+                .map((line) => JSON.parse(line) as {kind?: string, settings?: Record<string, unknown>, answer?: string, judgeRaw?: string});
             assert.equal(lines[0]!.kind, "header");
+            assert.deepEqual([lines[0]!.settings?.temperature, lines[0]!.settings?.topP, lines[0]!.settings?.maxTokens], [0, 1, 48]);
             assert.equal(lines.length, 4);
             for (const record of lines.slice(1)) {
                 assert.match(record.answer ?? "", cjk);

@@ -3,10 +3,11 @@ import fs from "node:fs";
 import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import {evalSetMessages, localizeEvalSetDiagnostic, type Localizer} from "../../extension/evalSet/evalSetMessages";
+import {evalSetMessages, jsonSyntaxMessages, localizeEvalSetDiagnostic, type Localizer} from "../../extension/evalSet/evalSetMessages";
 import {looksLikeEvalSet} from "../../extension/evalSet/looksLikeEvalSet";
 import {evalSetDiagnosticCodes, type EvalSetDiagnostic} from "../../server/eval/EvalSetDiagnostic";
 import {EvalSetReader} from "../../server/eval/EvalSetReader";
+import {jsonSyntaxReasons} from "../../server/eval/JsonScanner";
 import {parseEvalSet, readEvalSetFile} from "../../server/eval/readEvalSet";
 import {repoRoot} from "../support/startEngineProcess";
 
@@ -38,6 +39,17 @@ function chineseLocalizer(used: Set<string>): Localizer {
     }};
 }
 
+/**
+ * A JSONL line for each way the JSON scanner can fail, each variant at least once; field names are Chinese so that
+ * an English word left in a translated message stands out.
+ */
+const brokenJsonlLines = [
+    `{"问题": `, `{"问题": }`, `{"问题": '北京'}`, `{"问题": beijing}`, `{"问题": NaN}`, `{"数": 01}`, `{"数": 1.}`, `{"数": 1.2.3}`,
+    `{"问题": "北京", 5}`, `{'问题': "北京"}`, `{question: "北京"}`, `{"问题" "北京"}`, `{"问题": "北京" ;}`, `[1 ;]`,
+    `{"问题": "北京" "类别": "math"}`, `[1 "北京"]`, `{"问题": "北京",}`, `[1,]`, `{"问题": "北京"`, `[1, 2`, `{"问题": "北京`,
+    `{"问题": "北京\\`, `{"问题": "北\u0001京"}`, `{"问题": "\\x41"}`, `{"问题": "\\u12"}`, `{"问题": "北京"} x`, `{"问题": "北京"}\t{`
+];
+
 /** Every kind of problem the parser reports, each variant of each code at least once. */
 async function malformedEvalSetDiagnostics(): Promise<EvalSetDiagnostic[]> {
     const valid = item({});
@@ -55,6 +67,7 @@ async function malformedEvalSetDiagnostics(): Promise<EvalSetDiagnostic[]> {
         ...parse([valid, valid].join("\n")),
         ...parse("\n \n"),
         ...parse(["1", "2", "3"].join("\n"), 1),
+        ...parse(brokenJsonlLines.join("\n")),
         // a JSON array
         ...parse(`[${valid}`),
         ...parse(`[${valid},]`),
@@ -64,6 +77,7 @@ async function malformedEvalSetDiagnostics(): Promise<EvalSetDiagnostic[]> {
         ...parse(`[${valid}]\u0001`),
         ...parse(`[${valid}]\ufeff`),
         ...parse(`[{'question': 'a'}, ${valid}]`),
+        ...parse(`[{"question": "换\n行"}, {"question": `),
         ...new EvalSetReader("set.json").readJsonArray("{}").flatMap((entry) => entry.kind === "diagnostic" ? [entry.diagnostic] : []),
         ...new EvalSetReader("set.json").readJsonArray("").flatMap((entry) => entry.kind === "diagnostic" ? [entry.diagnostic] : [])
     ];
@@ -121,8 +135,17 @@ describe("eval-set diagnostic arguments", () => {
 
     it("say why JSON is invalid, with the character found where it stopped", () => {
         assert.deepEqual(argsOf(parse(`{"question": "a"\n`)), [["invalid_json", {
-            reason: "syntax", detail: "The object that starts here is not closed: add '}' (the line ends first).", hint: "one_item_per_line"
+            reason: "syntax", syntax: "unclosed_object", region: "line", hint: "one_item_per_line"
         }]]);
+        assert.deepEqual(argsOf(parse(`{"question" 1}\n{"question": "a",}\n{"q": "\\x"}\n{"question": "a"} {`)), [
+            ["invalid_json", {reason: "syntax", syntax: "expected_colon", region: "line", hint: "", key: "question", found: "1"}],
+            ["invalid_json", {reason: "syntax", syntax: "trailing_comma", region: "line", hint: "", container: "object"}],
+            ["invalid_json", {reason: "syntax", syntax: "bad_escape", region: "line", hint: "", letter: "x"}],
+            ["invalid_json", {reason: "syntax", syntax: "text_after_value", region: "line", hint: "one_item_per_line", found: "{", what: "the item"}]
+        ]);
+        assert.deepEqual(argsOf(parse(`[{"question": "a\nb"}]`)), [
+            ["invalid_json", {reason: "syntax", syntax: "line_break_in_string", region: "file", hint: ""}]
+        ]);
         const valid = item({});
         assert.deepEqual(argsOf(parse(`[${valid};\n${valid},]x`)), [
             ["invalid_json", {reason: "unexpected_after_item", found: ";"}],
@@ -132,8 +155,35 @@ describe("eval-set diagnostic arguments", () => {
         ]);
     });
 
-    it("have a message for every code", () => {
+    it("have a message for every code and for every reason JSON is invalid", () => {
         for (const code of evalSetDiagnosticCodes) assert.equal(typeof evalSetMessages[code], "function", code);
+        for (const reason of jsonSyntaxReasons) assert.equal(typeof jsonSyntaxMessages[reason], "function", reason);
+    });
+
+    it("are reported for every reason the JSON scanner gives, in a line and in a file", () => {
+        const syntax = diagnostics.filter((diagnostic) => diagnostic.args.reason === "syntax");
+        const missing = (region: string) => jsonSyntaxReasons.filter((reason) =>
+            !syntax.some((diagnostic) => diagnostic.args.syntax === reason && diagnostic.args.region === region));
+        assert.deepEqual(missing("line"), ["line_break_in_string"], "a JSONL line cannot hold a line break");
+        assert.ok(syntax.some((diagnostic) => diagnostic.args.region === "file" && diagnostic.args.syntax === "line_break_in_string"));
+        assert.ok(syntax.some((diagnostic) => diagnostic.args.region === "file" && diagnostic.args.syntax === "unexpected_end"));
+    });
+
+    it("read in Chinese with no English word left, bar JSON's own words and what the file itself holds", () => {
+        const chinese = chineseLocalizer(new Set());
+        // Codes that choose a sentence rather than fill one in
+        const notShown = new Set(["reason", "syntax", "region", "hint", "container", "flaw", "what"]);
+        for (const diagnostic of diagnostics) {
+            let message = localizeEvalSetDiagnostic(diagnostic, chinese);
+            assert.notEqual(message, diagnostic.message);
+            for (const [name, value] of Object.entries(diagnostic.args))
+                if (!notShown.has(name) && value !== "") message = message.split(String(value)).join("");
+            const leftOver = message
+                .replace(/\bJSONL?\b|\bnull\b|\bUTF-(8|16)\b|\bGBK\b|\bGB18030\b|\bVS Code\b|\bBELLE\b|U\+[0-9A-F]{4}/g, "")
+                .replace(/\\(u[0-9a-fA-FX]{0,4}|[a-z])/g, "")
+                .replace(/"(question|std_answer|class|open qa)"|\{"question", "std_answer", "class"\}/g, "");
+            assert.doesNotMatch(leftOver, /[A-Za-z]{2,}/, `${diagnostic.code} ${JSON.stringify(diagnostic.args)}: ${localizeEvalSetDiagnostic(diagnostic, chinese)}`);
+        }
     });
 
     it("render in English exactly the parser's own message", () => {

@@ -4,6 +4,7 @@ import type {ConfidenceInterval} from "../../server/eval/report/bootstrapStratif
 import type {EvalComparison, DeltaEstimate, WinTieLoss} from "../../server/eval/report/compareEvalRuns";
 import type {EvalReport, EvalRunSummary, ScoreEstimate} from "../../server/eval/report/computeEvalReport";
 import {recordScore, type EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import type {GoodOrBad, JudgeHumanAgreement} from "../../server/eval/report/JudgeHumanAgreement";
 import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
 import {reportClassOf} from "../../server/eval/report/ReportClass";
 import {
@@ -23,6 +24,8 @@ const svgNamespace = "http://www.w3.org/2000/svg";
 const exportTimeoutMs = 30_000;
 /** Rows in the DOM at once: the eval set has 1,000 items, and a comparison puts every run's text in each row. */
 const itemsPerPage = 100;
+/** Disagreements listed before the rest are only counted: the worst ones come first, and they are what to read. */
+const listedDisagreements = 100;
 
 type Attributes = Record<string, string | number>;
 
@@ -51,6 +54,12 @@ const formatCi = (ci: ConfidenceInterval | null) => ci == null ? "—" : `[${for
 const formatSignedCi = (ci: ConfidenceInterval | null) => ci == null ? "—" : `[${formatSigned(ci.low)}, ${formatSigned(ci.high)}]`;
 const formatP = (p: number | null | undefined) => p == null || !Number.isFinite(p) ? "—" : p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 const formatWtl = (outcomes: WinTieLoss) => `${outcomes.wins}/${outcomes.ties}/${outcomes.losses}`;
+const formatPercent = (share: number | null) => share == null ? "—" : `${(share * 100).toFixed(1)}%`;
+
+type UndefinedReason = JudgeHumanAgreement["spearman"]["undefinedReason"] | JudgeHumanAgreement["kappa"]["undefinedReason"];
+const undefinedReasonKeys: Record<NonNullable<UndefinedReason>, ReportStringKey> = {
+    tooFewPairs: "undefinedTooFewPairs", noVariance: "undefinedNoVariance", noPairs: "undefinedNoPairs", singleCategory: "undefinedSingleCategory"
+};
 
 type ItemRow = {
     itemKey: string,
@@ -121,7 +130,7 @@ export class ReportApp {
         app.append(this._header(report, summaries), this._exportBar());
         if (report.kind === "evalReport") app.append(...this._reportSections(report));
         else app.append(...this._comparisonSections(report));
-        app.append(...this._itemsSection(report));
+        app.append(...this._agreementSections(report), ...this._itemsSection(report));
         this._root.replaceChildren(app);
         this._matching = this._filterRows();
         this._renderPage();
@@ -270,6 +279,61 @@ export class ReportApp {
             sections.push(section);
         }
         return sections;
+    }
+
+    /** One section per run whose report carries a judge–human agreement with at least one pair; none otherwise. */
+    private _agreementSections(report: EvalReport | EvalComparison): HTMLElement[] {
+        const reports = report.kind === "evalReport" ? [report] : report.reports;
+        const questions = new Map(this._rows.map((row) => [row.itemKey, row.question]));
+        return reports.flatMap((runReport, index) => runReport.agreement == null || runReport.agreement.pairCount === 0 ? [] :
+            [this._agreementSection(runReport.agreement, report.kind === "evalReport" ? null : this._runLabels[index] ?? null, questions)]);
+    }
+
+    private _agreementSection(agreement: JudgeHumanAgreement, runLabel: string | null, questions: ReadonlyMap<string, string>): HTMLElement {
+        const section = el("section", "agreement");
+        section.append(el("h2", undefined, runLabel == null ? this._t("agreementHeading") : `${this._t("agreementHeading")} · ${runLabel}`));
+        const {spearman, kappa} = agreement;
+        const statistic = (value: number | null, reason: UndefinedReason) =>
+            value != null ? value.toFixed(3) : reason == null ? "—" : `— (${this._t(undefinedReasonKeys[reason])})`;
+        const stats = this._table([this._t("metric"), this._t("agreementValue"), this._t("agreementPairs")]);
+        stats.table.classList.add("agreement-stats");
+        const statRow = (metric: string, label: string, value: string, pairCount: number) => {
+            this._row(stats.body, [label, value, String(pairCount)], "agreement-row").dataset.metric = metric;
+        };
+        statRow("spearman", this._t("spearman"), statistic(spearman.rho, spearman.undefinedReason), spearman.pairCount);
+        statRow("kappa", this._t("cohenKappa"), statistic(kappa.kappa, kappa.undefinedReason), agreement.pairCount);
+        statRow("observed", this._t("observedAgreement"), formatPercent(kappa.observedAgreement), agreement.pairCount);
+
+        const counts = kappa.table;
+        const matrix = this._table(["", this._t("humanGood"), this._t("humanBad")]);
+        matrix.table.classList.add("agreement-table");
+        this._row(matrix.body, [this._t("judgeGood"), String(counts.judgeGoodHumanGood), String(counts.judgeGoodHumanBad)], "judge-good");
+        this._row(matrix.body, [this._t("judgeBad"), String(counts.judgeBadHumanGood), String(counts.judgeBadHumanBad)], "judge-bad");
+        section.append(stats.table, matrix.table, el("p", "agreement-note", this._t("agreementNote", agreement.goodThreshold)));
+        const {ratedOtherAnswer, notScored} = agreement.skipped;
+        if (ratedOtherAnswer + notScored > 0)
+            section.append(el("p", "agreement-note agreement-skipped", this._t("agreementSkipped", ratedOtherAnswer, notScored)));
+
+        const {disagreements} = agreement;
+        section.append(el("h3", undefined, this._t("disagreementsHeading", disagreements.length)));
+        if (disagreements.length === 0) {
+            section.append(el("p", "agreement-note no-disagreements", this._t("noDisagreements")));
+            return section;
+        }
+        section.append(el("p", "agreement-note", this._t("disagreementsNote", agreement.disagreementGap)));
+        const verdict = (call: GoodOrBad) => this._t(call === "good" ? "verdictGood" : "verdictBad");
+        const list = this._table([this._t("className"), this._t("question"), this._t("judgeScore"), this._t("humanScore"),
+            this._t("humanVerdict"), this._t("gap")]);
+        list.table.classList.add("disagreement-table");
+        for (const item of disagreements.slice(0, listedDisagreements)) {
+            const tr = this._row(list.body, [item.className, questions.get(item.itemKey) ?? `#${item.index}`, formatScore(item.judgeScore),
+                formatScore(item.humanScore), verdict(item.humanVerdict), item.gap.toFixed(3)], "disagreement-row");
+            tr.dataset.itemKey = item.itemKey;
+        }
+        section.append(list.table);
+        if (disagreements.length > listedDisagreements)
+            section.append(el("p", "agreement-note", this._t("moreDisagreements", disagreements.length - listedDisagreements)));
+        return section;
     }
 
     /** Horizontal bars 0–1 per class, one per run, with the CI as a whisker; sized by SVG attributes only. */

@@ -1,5 +1,6 @@
 import {bootstrapStratifiedMeans, resolveBootstrapOptions, type BootstrapOptions, type ConfidenceInterval, type ResolvedBootstrapOptions} from "./bootstrapStratifiedMeans";
 import {describeFailure, recordScore, type EvalRun, type EvalRunRecord} from "./EvalRunRecord";
+import type {JudgeHumanAgreement} from "./JudgeHumanAgreement";
 import {latestRecordPerItem} from "./latestRecordPerItem";
 import {compareReportClasses, reportClassOf, type ReportClass} from "./ReportClass";
 
@@ -58,7 +59,12 @@ export type EvalReport = {
     /** BELLE's classes in BELLE's order, then unknown classes by name. */
     classes: ClassScore[],
     failedItems: FailedItem[],
-    bootstrap: ResolvedBootstrapOptions & {stratifiedBy: "class"}
+    bootstrap: ResolvedBootstrapOptions & {stratifiedBy: "class"},
+    /**
+     * The judge against the people who annotated the eval set (`computeJudgeHumanAgreement`). Added by whoever read
+     * the eval set beside the run file; absent when it could not be read or rates none of this run's items.
+     */
+    agreement?: JudgeHumanAgreement
 };
 
 /** A class and its items: the unit both the report and the comparison resample within. */

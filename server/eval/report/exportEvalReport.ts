@@ -2,6 +2,7 @@ import type {ConfidenceInterval} from "./bootstrapStratifiedMeans";
 import type {EvalComparison, EvalRunComparison, UnpairedReason, WinTieLoss} from "./compareEvalRuns";
 import type {EvalReport, EvalRunSummary, ScoreEstimate} from "./computeEvalReport";
 import {describeFailure, recordScore, type EvalRunRecord} from "./EvalRunRecord";
+import type {GoodOrBad, JudgeHumanAgreement} from "./JudgeHumanAgreement";
 import {latestRecordPerItem} from "./latestRecordPerItem";
 
 /**
@@ -68,7 +69,35 @@ const label = {
         failedInCandidate: "对比运行失败 Failed in the candidate",
         failedInBoth: "两次都失败 Failed in both"
     } satisfies Record<UnpairedReason, string>,
-    warning: "注意 Warning"
+    warning: "注意 Warning",
+    agreement: "评审与人工一致性 Judge–human agreement",
+    agreementOf: (run: string) => `评审与人工一致性：${run} Judge–human agreement: ${run}`,
+    pairs: "配对数 Pairs",
+    spearman: "Spearman ρ（评审分对人工分） Spearman ρ (judge score vs human score)",
+    kappa: "Cohen's κ（好/差） Cohen's κ (good/bad)",
+    observedAgreement: "好/差一致率 Agreement on good/bad",
+    undefinedReason: {
+        tooFewPairs: "人工打分的配对少于 3 个 fewer than 3 pairs with a human score",
+        noVariance: "一方的分数全部相同 one side gives every pair the same score",
+        noPairs: "没有配对 no pairs",
+        singleCategory: "双方把每一题都判为同一类 both make the same call on every pair"
+    },
+    judgeCall: {good: "评审：好 Judge: good", bad: "评审：差 Judge: bad"} satisfies Record<GoodOrBad, string>,
+    humanCall: {good: "人工：好 Human: good", bad: "人工：差 Human: bad"} satisfies Record<GoodOrBad, string>,
+    call: {good: "好 good", bad: "差 bad"} satisfies Record<GoodOrBad, string>,
+    disagreements: (count: number) => `评审与人工的分歧 Disagreements (${count})`,
+    judgeScore: "评审分 Judge score",
+    humanScore: "人工分 Human score",
+    humanVerdict: "人工判断 Human verdict",
+    gap: "差距 Gap",
+    agreementNote: (threshold: number, gap: number) =>
+        `只计评审已打分、且人工标注评的正是这次回答的题目。分数不低于 ${threshold} 为“好”；人工给出好/差判断时以判断为准。` +
+        `好/差判断不同、或分数相差不少于 ${gap} 即为分歧。 ` +
+        `Only items the judge scored and whose annotation rates this run's answer count. A score of ${threshold} or more is good; ` +
+        `a person's good/bad verdict, when given, counts before their score. A disagreement is a different call, or scores ${gap} or more apart.`,
+    skippedNote: (ratedOtherAnswer: number, notScored: number) =>
+        `未计入——评的是另一个回答的人工标注：${ratedOtherAnswer} 条；没有评审分数的已标注题目：${notScored} 道。 ` +
+        `Left out — ratings of another answer: ${ratedOtherAnswer}; annotated items without a judge score: ${notScored}.`
 };
 
 /** Items listed one by one before the rest are only counted, so a run whose judge was down stays readable. */
@@ -149,6 +178,7 @@ function reportMarkdown(report: EvalReport): string[] {
         ));
         if (report.failedItems.length > listedItemLimit) lines.push("", label.andMore(report.failedItems.length - listedItemLimit));
     }
+    if (report.agreement != null && report.agreement.pairCount > 0) lines.push("", ...agreementSection(report.agreement, label.agreement));
     return lines;
 }
 
@@ -171,7 +201,57 @@ function comparisonMarkdown(comparison: EvalComparison): string[] {
 
     for (const runComparison of comparison.comparisons) lines.push("", ...deltaSection(runComparison, level));
     lines.push("", label.deltaNote(comparison.tieTolerance), "", label.bootstrapNote(comparison.bootstrap.resamples, comparison.bootstrap.seed));
+    for (const report of comparison.reports)
+        if (report.agreement != null && report.agreement.pairCount > 0)
+            lines.push("", ...agreementSection(report.agreement, escapeCell(label.agreementOf(runName(report.run)))));
     return lines;
+}
+
+/** The judge against the people: correlation, kappa with its 2×2 table, and the items they disagree on. */
+function agreementSection(agreement: JudgeHumanAgreement, heading: string): string[] {
+    const {spearman, kappa} = agreement;
+    const lines = [`## ${heading}`, ""];
+    lines.push(...table(
+        [label.metric, label.value, label.pairs],
+        ["---", "---:", "---:"],
+        [
+            [label.spearman, formatStatistic(spearman.rho, spearman.undefinedReason), String(spearman.pairCount)],
+            [label.kappa, formatStatistic(kappa.kappa, kappa.undefinedReason), String(agreement.pairCount)],
+            [label.observedAgreement, kappa.observedAgreement != null ? formatPercent(kappa.observedAgreement) : "—", String(agreement.pairCount)]
+        ]
+    ));
+    const counts = kappa.table;
+    lines.push("", ...table(
+        ["", label.humanCall.good, label.humanCall.bad],
+        ["---", "---:", "---:"],
+        [
+            [label.judgeCall.good, String(counts.judgeGoodHumanGood), String(counts.judgeGoodHumanBad)],
+            [label.judgeCall.bad, String(counts.judgeBadHumanGood), String(counts.judgeBadHumanBad)]
+        ]
+    ));
+    lines.push("", label.agreementNote(agreement.goodThreshold, agreement.disagreementGap));
+    const {ratedOtherAnswer, notScored} = agreement.skipped;
+    if (ratedOtherAnswer + notScored > 0) lines.push("", label.skippedNote(ratedOtherAnswer, notScored));
+
+    const {disagreements} = agreement;
+    if (disagreements.length > 0) {
+        lines.push("", `### ${label.disagreements(disagreements.length)}`, "");
+        lines.push(...table(
+            [label.index, label.className, label.judgeScore, label.humanScore, label.humanVerdict, label.gap],
+            ["---:", "---", "---:", "---:", "---", "---:"],
+            disagreements.slice(0, listedItemLimit).map((item) => [
+                String(item.index), escapeCell(item.className), formatScore(item.judgeScore), formatScore(item.humanScore),
+                label.call[item.humanVerdict], item.gap.toFixed(3)
+            ])
+        ));
+        if (disagreements.length > listedItemLimit) lines.push("", label.andMore(disagreements.length - listedItemLimit));
+    }
+    return lines;
+}
+
+function formatStatistic(value: number | null, undefinedReason: keyof typeof label.undefinedReason | null): string {
+    if (value != null) return value.toFixed(3);
+    return undefinedReason != null ? `— (${label.undefinedReason[undefinedReason]})` : "—";
 }
 
 function deltaSection(comparison: EvalRunComparison, level: number): string[] {

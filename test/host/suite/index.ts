@@ -15,6 +15,8 @@ export async function run(): Promise<void> {
     await import("./lazyActivation.suite");
     await import("./commandRegistration.suite");
     await import("./evalSetDiagnostics.suite");
+    await import("./evalSetTree.suite");
+    await import("./evalSetAnnotation.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);

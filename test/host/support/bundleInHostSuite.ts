@@ -8,11 +8,15 @@ export const inHostSuiteBundlePath = path.join(repoRoot, "dist", "test", "host",
 /**
  * Bundles test/host/suite into one CommonJS file for the extension host. Mocha is bundled in: the extension host
  * resolves modules from the bundle's folder, and mocha 12 is an ESM package the host should not have to load.
+ * Another entry exporting `run()` (a bench's in-host half) bundles the same way into its own `outfile`.
  */
-export async function bundleInHostSuite(): Promise<string> {
+export async function bundleInHostSuite({entryPoint = path.join(repoRoot, "test", "host", "suite", "index.ts"), outfile = inHostSuiteBundlePath}: {
+    entryPoint?: string,
+    outfile?: string
+} = {}): Promise<string> {
     await esbuild.build({
-        entryPoints: [path.join(repoRoot, "test", "host", "suite", "index.ts")],
-        outfile: inHostSuiteBundlePath,
+        entryPoints: [entryPoint],
+        outfile,
         bundle: true,
         platform: "node",
         format: "cjs",
@@ -21,5 +25,5 @@ export async function bundleInHostSuite(): Promise<string> {
         sourcemap: "inline",
         logLevel: "error"
     });
-    return inHostSuiteBundlePath;
+    return outfile;
 }

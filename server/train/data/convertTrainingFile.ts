@@ -1,0 +1,98 @@
+import path from "node:path";
+import {JsonlFileWriter} from "./JsonlFileWriter";
+import {readTrainingFile, type TrainingFileReadProgress} from "./readTrainingFile";
+import type {TrainingDataDiagnostic} from "./TrainingDataDiagnostic";
+import type {TrainingExample, TrainingFileLayout, TrainingFormat} from "./TrainingExample";
+
+export type ConvertTrainingFileOptions = {
+    to: TrainingFormat,
+    /** Ids for single-turn records that have none become `<idPrefix>-<n>` (BELLE's converter's `dataset_name`); default: the input's file name. */
+    idPrefix?: string,
+    maxDiagnostics?: number,
+    signal?: AbortSignal,
+    onProgress?: (progress: TrainingFileReadProgress) => void
+};
+
+export type ConvertTrainingFileResult = {
+    inputPath: string,
+    outputPath: string,
+    layout: TrainingFileLayout,
+    from: TrainingFormat | null,
+    to: TrainingFormat,
+    written: number,
+    /** Records dropped for a problem (each with a diagnostic). */
+    skipped: number,
+    /** Multi-turn examples of several exchanges written single-turn with the earlier turns packed into `instruction`. */
+    packed: number,
+    /** Ids made up for records that had none. */
+    generatedIds: number,
+    diagnostics: TrainingDataDiagnostic[],
+    diagnosticsNotListed: number
+};
+
+/**
+ * Converts a training file between BELLE's single-turn and multi-turn formats, as a stream, to a JSONL file written
+ * through a temporary file. Single → multi is BELLE's `convert_to_conv_data.py`: the human turn is instruction +
+ * input, the id is the record's or `<idPrefix>-<n>`. Multi → single: one exchange becomes {instruction, input: "",
+ * output}; several are packed as BELLE's multi-turn release does, `Human:…\nAssistant:…\nHuman:…\nAssistant:` in
+ * `instruction` and the last answer in `output`. Ids are kept. Converting to the file's own format re-writes the
+ * valid records as JSONL. Broken records are dropped and reported.
+ */
+export async function convertTrainingFile(inputPath: string, outputPath: string, {
+    to, idPrefix = path.basename(inputPath).replace(/\.(jsonl?|txt)$/i, ""), maxDiagnostics = 100, signal, onProgress
+}: ConvertTrainingFileOptions): Promise<ConvertTrainingFileResult> {
+    const result: ConvertTrainingFileResult = {
+        inputPath, outputPath, layout: "jsonl", from: null, to, written: 0, skipped: 0, packed: 0, generatedIds: 0, diagnostics: [], diagnosticsNotListed: 0
+    };
+    const writer = await JsonlFileWriter.create(outputPath);
+    try {
+        const entries = readTrainingFile(inputPath, {signal, onProgress});
+        let next;
+        while (!(next = await entries.next()).done) {
+            const entry = next.value;
+            if (entry.kind === "diagnostic") {
+                result.skipped++;
+                if (result.diagnostics.length < maxDiagnostics) result.diagnostics.push(entry.diagnostic);
+                else result.diagnosticsNotListed++;
+                continue;
+            }
+            const example = entry.example;
+            let record: object;
+            if (to === "multi-turn") {
+                if (example.id == null) result.generatedIds++;
+                record = toMultiTurnRecord(example, example.id ?? `${idPrefix}-${result.written + 1}`);
+            } else {
+                if (example.turns.length > 2) result.packed++;
+                record = toSingleTurnRecord(example);
+            }
+            await writer.writeLine(JSON.stringify(record));
+            result.written++;
+        }
+        result.layout = next.value.layout;
+        result.from = next.value.format;
+        await writer.commit();
+    } catch (error) {
+        await writer.discard();
+        throw error;
+    }
+    return result;
+}
+
+/** BELLE's multi-turn record, `{"id", "conversations": [{"from", "value"}, …]}`. */
+export function toMultiTurnRecord(example: TrainingExample, id: string): {id: string, conversations: Array<{from: "human" | "assistant", value: string}>} {
+    return {id, conversations: example.turns.map((turn) => ({from: turn.role === "user" ? "human" : "assistant", value: turn.text}))};
+}
+
+/** BELLE's single-turn record, with the example's id first when it has one; see `convertTrainingFile` for several exchanges. */
+export function toSingleTurnRecord(example: TrainingExample): {id?: string, instruction: string, input: string, output: string} {
+    const idField = example.id == null ? {} : {id: example.id};
+    if (example.singleTurn != null)
+        return {...idField, ...example.singleTurn, output: example.turns[1]!.text};
+    const turns = example.turns;
+    if (turns.length === 2)
+        return {...idField, instruction: turns[0]!.text, input: "", output: turns[1]!.text};
+    let instruction = "";
+    for (let index = 0; index < turns.length - 1; index++)
+        instruction += `${index === 0 ? "" : "\n"}${turns[index]!.role === "user" ? "Human:" : "Assistant:"}${turns[index]!.text}`;
+    return {...idField, instruction: `${instruction}\nAssistant:`, input: "", output: turns.at(-1)!.text};
+}
