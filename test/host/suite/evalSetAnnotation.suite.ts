@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import type {EvalRunHeader, EvalRunRecord} from "../../../server/eval/report/EvalRunRecord";
 import {parseEvalSet} from "../../../server/eval/readEvalSet";
 import {evalItemKey} from "../../../server/eval/runEvalJob";
+import {commandIds} from "../../../extension/commandIds";
 import {activateBelleExtension} from "./belleExtension";
 
 const waitTimeoutMs = 15_000;
@@ -158,6 +159,24 @@ describe("annotating an eval set in the editor", function () {
             `${JSON.stringify(document.getText())} after ${JSON.stringify(toGeneration.edit.entries().map(([, edits]) => edits))}`);
         assert.equal(document.lineAt(2).text, JSON.stringify({question: "1+1 等于几？", std_answer: "", class: "generation", annotation: {human_score: 1, verdict: "good"}}));
         await vscode.window.showTextDocument(document);
+        await vscode.commands.executeCommand("undo");
+        assert.equal(document.getText(), originalText);
+    });
+
+    it("annotates through the Annotate command: a quick pick, then one edit adding the annotation field, undone byte for byte", async () => {
+        const document = await vscode.workspace.openTextDocument(uri);
+        await vscode.window.showTextDocument(document);
+        assert.equal(document.getText(), originalText);
+        // The command asks with a quick pick; accept its first entry ("easy") as a user pressing Enter would
+        let settled = false;
+        const annotating = Promise.resolve(vscode.commands.executeCommand(commandIds.annotateItem, uri, 3, "difficulty")).finally(() => { settled = true; });
+        while (!settled) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            await vscode.commands.executeCommand("workbench.action.acceptSelectedQuickOpenItem");
+        }
+        await annotating;
+        const expectedLine = JSON.stringify({question: "把“你好”翻译成英文 😀", std_answer: "Hello", class: "translation", annotation: {difficulty: "easy"}});
+        assert.equal(document.getText(), originalText.replace(items[3]!, expectedLine));
         await vscode.commands.executeCommand("undo");
         assert.equal(document.getText(), originalText);
     });
