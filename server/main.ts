@@ -2,6 +2,7 @@ import {CliUsageError} from "./cli/CliUsageError";
 import {evalCommand, evalUsage} from "./cli/evalCommand";
 import {inspectCommand, inspectUsage} from "./cli/inspectCommand";
 import {serveCommand, serveUsage} from "./cli/serveCommand";
+import {trainCommand, trainUsage} from "./cli/trainCommand";
 
 const usage = `belle <command> [options]
 
@@ -9,12 +10,15 @@ Commands:
   serve    run the BELLE engine: an OpenAI-compatible API on a local GGUF model
   inspect  show what a GGUF file holds and the memory it needs
   eval     evaluate a model on a BELLE eval set (answers + judge scores), resumable, shardable
+  train    check, convert and split training data (validate: counts, lengths, duplicates, eval contamination)
 
 ${serveUsage}
 
 ${inspectUsage}
 
-${evalUsage}`;
+${evalUsage}
+
+${trainUsage}`;
 
 async function main(argv: string[]) {
     const [command, ...rest] = argv;
@@ -27,6 +31,9 @@ async function main(argv: string[]) {
             return;
         case "eval":
             await evalCommand(rest);
+            return;
+        case "train":
+            await trainCommand(rest);
             return;
         case undefined:
         case "help":

@@ -35,7 +35,9 @@ export type ReadTrainingFileOptions = {
     onProgress?: (progress: TrainingFileReadProgress) => void,
     progressEveryLines?: number,
     /** Read-chunk size of the line reader; tests make it small to cut characters between chunks. */
-    chunkBytes?: number
+    chunkBytes?: number,
+    /** Largest JSON-array file read (default `maxJsonArrayBytes`). */
+    maxArrayBytes?: number
 };
 
 /**
@@ -52,7 +54,7 @@ export const maxJsonArrayBytes = 64 * 1024 * 1024;
  */
 export async function* readTrainingFile(
     filePath: string,
-    {signal, onProgress, progressEveryLines = 10_000, chunkBytes}: ReadTrainingFileOptions = {}
+    {signal, onProgress, progressEveryLines = 10_000, chunkBytes, maxArrayBytes = maxJsonArrayBytes}: ReadTrainingFileOptions = {}
 ): AsyncGenerator<TrainingFileEntry, TrainingFileShape> {
     const reader = new TrainingRecordReader(filePath);
     const {size: totalBytes} = await rethrowAsAccessError(filePath, signal, () => stat(filePath));
@@ -65,9 +67,9 @@ export async function* readTrainingFile(
     }
 
     if (sniffed === "json-array") {
-        if (totalBytes > maxJsonArrayBytes) {
+        if (totalBytes > maxArrayBytes) {
             yield fileProblem(filePath, "array_too_large",
-                `The file is one JSON array of ${(totalBytes / 1024 / 1024).toFixed(0)} MiB; arrays over ${maxJsonArrayBytes / 1024 / 1024} MiB are not read, ` +
+                `The file is one JSON array of ${formatMiB(totalBytes)}; arrays over ${formatMiB(maxArrayBytes)} are not read, ` +
                 "since they must be held in memory whole. Write it as JSONL (one record per line), which is read as a stream at any size.");
             return {layout: "json-array", format: null, lines: 0};
         }
@@ -174,6 +176,10 @@ async function* readJsonArray(reader: TrainingRecordReader, bytes: Buffer, signa
     if (!scanner.atEnd)
         yield problemAt(scanner.offset, `Unexpected ${scanner.describeCurrent()} after the end of the array: the file must be one array.`);
     return shape();
+}
+
+function formatMiB(bytes: number): string {
+    return `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MiB`;
 }
 
 function fileProblem(filePath: string, code: TrainingDataDiagnosticCode, message: string): TrainingFileEntry {

@@ -24,10 +24,11 @@ export type ValidateTrainingFileOptions = {
     /** Jaccard similarity (0–1) from which a training text counts as an eval question. */
     contaminationThreshold?: number,
     /**
-     * How many human turns the near-duplicate index holds (the first ones of the file); later examples are still
-     * compared against them, but not added. Bounds its memory at roughly 1–2 KiB per indexed example.
+     * Memory for the near-duplicate index, which holds the human turns of the first examples of the file until this
+     * is spent (estimated at 1 KiB plus 48 bytes per character of each, as measured); later examples are still
+     * compared against them, but not added.
      */
-    nearDuplicateIndexLimit?: number,
+    nearDuplicateIndexBytes?: number,
     /** How many lines each finding lists (the rest are counted). */
     maxListed?: number,
     maxDiagnostics?: number,
@@ -68,8 +69,11 @@ export type TrainingFileSummary = {
         /** Examples, not exact duplicates, whose human side is as similar as `threshold` to an earlier one's. */
         near: {
             count: number, threshold: number,
-            /** Human turns in the index: all of the file's when `indexed` < `indexLimit`. */
-            indexed: number, indexLimit: number,
+            /**
+             * Examples whose human side is in the index, and examples compared with it but not added once its memory
+             * budget was spent: when `notIndexed` > 0, two near-duplicates both after the first `indexed` are missed.
+             */
+            indexed: number, notIndexed: number,
             examples: Array<{line: number, firstLine: number, similarity: number}>
         }
     },
@@ -96,12 +100,13 @@ export type TrainingFileSummary = {
  * Reads a training file once, as a stream, and summarises it before a training job: format, counts, length
  * histograms, examples over the context length, duplicates and eval-set contamination (BELLE's papers insist the
  * eval data stay independent of the training data). Memory stays flat for a JSONL file of any size: per example
- * only an 8-byte digest and its line (`DigestTable`), plus a near-duplicate index capped at `nearDuplicateIndexLimit`
- * human turns and the eval set's own index; the examples themselves are never kept.
+ * only an 8-byte digest and its line (`DigestTable`: 12–48 bytes an example, outside the JS heap), plus a
+ * near-duplicate index capped at `nearDuplicateIndexBytes` and the eval set's own index; the examples themselves are
+ * never kept.
  */
 export async function validateTrainingFile(filePath: string, {
     evalSetPath, tokenize, contextLength, nearDuplicateThreshold = 0.8, contaminationThreshold = 0.8,
-    nearDuplicateIndexLimit = 20_000, maxListed = 20, maxDiagnostics = 100, maxContaminationMatches = 1000, signal, onProgress
+    nearDuplicateIndexBytes = 32 * 1024 * 1024, maxListed = 20, maxDiagnostics = 100, maxContaminationMatches = 1000, signal, onProgress
 }: ValidateTrainingFileOptions = {}): Promise<TrainingFileSummary> {
     const startedAt = performance.now();
     let contamination: TrainingFileSummary["contamination"] = null;
@@ -123,9 +128,10 @@ export async function validateTrainingFile(filePath: string, {
     const exactDuplicates = new DigestTable();
     const nearIndex = new NearDuplicateIndex(nearDuplicateThreshold);
     const nearIndexLines: number[] = [];
+    let nearIndexBytes = 0;
     const duplicates: TrainingFileSummary["duplicates"] = {
         exact: {count: 0, examples: []},
-        near: {count: 0, threshold: nearDuplicateThreshold, indexed: 0, indexLimit: nearDuplicateIndexLimit, examples: []}
+        near: {count: 0, threshold: nearDuplicateThreshold, indexed: 0, notIndexed: 0, examples: []}
     };
     const counts = {lines: 0, examples: 0, turns: 0, multiExchangeExamples: 0, badLines: 0};
     const diagnostics: TrainingDataDiagnostic[] = [];
@@ -174,8 +180,18 @@ export async function validateTrainingFile(filePath: string, {
             if (duplicates.exact.examples.length < maxListed) duplicates.exact.examples.push({line: example.line, firstLine});
         } else {
             const humanSide = humanText(example);
-            const match = nearIndex.size < nearDuplicateIndexLimit ? nearIndex.add(humanSide) : nearIndex.query(humanSide);
-            if (nearIndexLines.length < nearIndex.size) nearIndexLines.push(example.line);
+            const cost = estimatedIndexBytes(humanSide);
+            let match;
+            if (nearIndexBytes + cost <= nearDuplicateIndexBytes) {
+                nearIndexBytes += cost;
+                match = nearIndex.add(humanSide);
+                nearIndexLines.push(example.line);
+            } else {
+                // Past the budget: stop adding for good, so "the first examples" stays true
+                nearIndexBytes = Infinity;
+                duplicates.near.notIndexed++;
+                match = nearIndex.query(humanSide);
+            }
             if (match != null) {
                 duplicates.near.count++;
                 if (duplicates.near.examples.length < maxListed)
@@ -216,6 +232,14 @@ export async function validateTrainingFile(filePath: string, {
         diagnosticsNotListed: counts.badLines - diagnostics.length,
         elapsedMs: Math.round(performance.now() - startedAt)
     };
+}
+
+/**
+ * What a text costs in `NearDuplicateIndex`, measured on CJK text: about 1 KiB per entry (its MinHash signature and
+ * band keys as strings) plus 48 bytes per character bigram (a Set of numbers, many boxed).
+ */
+function estimatedIndexBytes(text: string): number {
+    return 1024 + 48 * text.length;
 }
 
 /** The human side of an example, for near-duplicates: its human turns, one per line. */

@@ -1,0 +1,140 @@
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {parseArgs} from "node:util";
+import {convertTrainingFile} from "../train/data/convertTrainingFile";
+import {formatTrainingFileSummary} from "../train/data/formatTrainingFileSummary";
+import type {TrainingFileReadProgress} from "../train/data/readTrainingFile";
+import {splitTrainingFile} from "../train/data/splitTrainingFile";
+import {formatTrainingDataDiagnostic, type TrainingDataDiagnostic} from "../train/data/TrainingDataDiagnostic";
+import {validateTrainingFile} from "../train/data/validateTrainingFile";
+import {CliUsageError} from "./CliUsageError";
+import {resolveModelArgument} from "./resolveModelArgument";
+
+export const trainUsage = `belle train validate <file> [--eval-set <file>] [--model <file.gguf | embedded>] [--context-length <n>] [--json]
+    Checks a training file (JSONL, or a JSON array up to 64 MiB; single-turn {"instruction","input","output"} or
+    multi-turn {"id","conversations"}) as a stream: counts, lengths, duplicates, bad records (path:line:column),
+    and eval questions found in it (--eval-set). --model counts tokens with that model's tokenizer.
+belle train convert <in> <out.jsonl> --to single|multi [--id-prefix <name>]
+belle train split <file> --validation <share, e.g. 0.05> [--seed <n>] [--train-out <file>] [--validation-out <file>]
+    Same seed, same split: an example's side depends on its content only.`;
+
+/** `belle train`: training-data checks and preparation, headless. */
+export async function trainCommand(argv: string[]): Promise<void> {
+    const [subcommand, ...rest] = argv;
+    switch (subcommand) {
+        case "validate": return validateCommand(rest);
+        case "convert": return convertCommand(rest);
+        case "split": return splitCommand(rest);
+        default:
+            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert or split." : `Unknown train subcommand "${subcommand}".`);
+    }
+}
+
+async function validateCommand(argv: string[]): Promise<void> {
+    const {values, positionals} = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: {
+            "eval-set": {type: "string"},
+            model: {type: "string"},
+            "context-length": {type: "string"},
+            json: {type: "boolean", default: false}
+        }
+    });
+    const filePath = onePositional(positionals, "validate needs the training file.");
+    const contextLength = values["context-length"] == null ? undefined : integer(values["context-length"], "--context-length", 1);
+
+    const tokenizer = values.model == null ? null : await loadTokenizer(await resolveModelArgument(values.model));
+    try {
+        const summary = await validateTrainingFile(filePath, {
+            evalSetPath: values["eval-set"], contextLength, tokenize: tokenizer?.tokenize, signal: interruptSignal(), onProgress: progressPrinter()
+        });
+        process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatTrainingFileSummary(summary)}\n`);
+        if (summary.counts.examples === 0) process.exitCode = 1;
+    } finally {
+        await tokenizer?.dispose();
+    }
+}
+
+async function convertCommand(argv: string[]): Promise<void> {
+    const {values, positionals} = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: {to: {type: "string"}, "id-prefix": {type: "string"}}
+    });
+    if (positionals.length !== 2) throw new CliUsageError("convert needs the input file and the output file.");
+    const to = values.to === "single" ? "single-turn" : values.to === "multi" ? "multi-turn" : null;
+    if (to == null) throw new CliUsageError("--to is single or multi.");
+    const result = await convertTrainingFile(positionals[0]!, positionals[1]!, {
+        to, idPrefix: values["id-prefix"], signal: interruptSignal(), onProgress: progressPrinter()
+    });
+    printDiagnostics(result.diagnostics, result.diagnosticsNotListed);
+    process.stderr.write(`[train] ${result.outputPath}: ${result.written} ${to} records from ${result.from ?? "no valid"} records` +
+        `${result.skipped === 0 ? "" : `, ${result.skipped} skipped`}` +
+        `${result.packed === 0 ? "" : `, ${result.packed} conversations packed into "instruction"`}` +
+        `${result.generatedIds === 0 ? "" : `, ${result.generatedIds} ids made up`}\n`);
+    if (result.written === 0) process.exitCode = 1;
+}
+
+async function splitCommand(argv: string[]): Promise<void> {
+    const {values, positionals} = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: {validation: {type: "string"}, seed: {type: "string", default: "0"}, "train-out": {type: "string"}, "validation-out": {type: "string"}}
+    });
+    const filePath = onePositional(positionals, "split needs the training file.");
+    const validationRatio = Number(values.validation);
+    if (values.validation == null || !(validationRatio > 0 && validationRatio < 1))
+        throw new CliUsageError("--validation is the validation share, between 0 and 1 (e.g. 0.05).");
+    const result = await splitTrainingFile(filePath, {
+        validationRatio, seed: integer(values.seed, "--seed", 0), trainPath: values["train-out"], validationPath: values["validation-out"],
+        signal: interruptSignal(), onProgress: progressPrinter()
+    });
+    printDiagnostics(result.diagnostics, result.diagnosticsNotListed);
+    const total = result.train + result.validation;
+    process.stderr.write(`[train] ${result.trainPath}: ${result.train} examples; ${result.validationPath}: ${result.validation} ` +
+        `(${total === 0 ? 0 : (100 * result.validation / total).toFixed(2)}%)${result.skipped === 0 ? "" : `; ${result.skipped} skipped`}\n`);
+    if (total === 0) process.exitCode = 1;
+}
+
+/** The model's vocabulary only (no weights): enough to count tokens, in a second even for a large GGUF. */
+async function loadTokenizer(modelPath: string): Promise<{tokenize: (text: string) => number, dispose: () => Promise<void>}> {
+    const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
+    const model = await llama.loadModel({modelPath, vocabOnly: true});
+    return {
+        tokenize: (text) => model.tokenize(text, false).length,
+        dispose: async () => {
+            await model.dispose();
+            await llama.dispose();
+        }
+    };
+}
+
+function printDiagnostics(diagnostics: readonly TrainingDataDiagnostic[], notListed: number): void {
+    for (const diagnostic of diagnostics) process.stderr.write(`${formatTrainingDataDiagnostic(diagnostic)}\n`);
+    if (notListed > 0) process.stderr.write(`… and ${notListed} more problems\n`);
+}
+
+/** Progress on stderr for a long file, at most every 2 s: position, share, and what a terminal needs to keep calm. */
+function progressPrinter(): (progress: TrainingFileReadProgress) => void {
+    let lastPrintedAt = performance.now();
+    return ({bytesRead, totalBytes, lines}) => {
+        const now = performance.now();
+        if (now - lastPrintedAt < 2000 || bytesRead >= totalBytes) return;
+        lastPrintedAt = now;
+        process.stderr.write(`[train] ${(100 * bytesRead / Math.max(1, totalBytes)).toFixed(0)}% (${(bytesRead / 1048576).toFixed(0)} of ${(totalBytes / 1048576).toFixed(0)} MiB), ${lines.toLocaleString("en-US")} lines\n`);
+    };
+}
+
+function interruptSignal(): AbortSignal {
+    const controller = new AbortController();
+    process.once("SIGINT", () => controller.abort(new Error("Interrupted: output files, if any, were left as they were.")));
+    return controller.signal;
+}
+
+function onePositional(positionals: readonly string[], message: string): string {
+    if (positionals.length !== 1) throw new CliUsageError(message);
+    return positionals[0]!;
+}
+
+function integer(text: string, flag: string, min: number): number {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new CliUsageError(`${flag} must be an integer ≥ ${min} (got "${text}").`);
+    return value;
+}
