@@ -51,6 +51,23 @@ export class ParsedEvalSet {
         return item != null && item.range.endLine - 1 >= line ? item : undefined;
     }
 
+    /** The items that start on 0-based lines `start` to `end` (exclusive), or that span `start`. */
+    public itemsBetweenLines(start: number, end: number): readonly EvalItem[] {
+        const items = this.result.items;
+        const starts = this._itemStartLines ??= items.map((item) => item.range.line - 1);
+        let low = 0;
+        let high = starts.length;
+        while (low < high) {
+            const middle = (low + high) >> 1;
+            if (starts[middle]! < start) low = middle + 1;
+            else high = middle;
+        }
+        const first = low > 0 && items[low - 1]!.range.endLine - 1 >= start ? low - 1 : low;
+        let last = first;
+        while (last < items.length && starts[last]! < end) last++;
+        return items.slice(first, last);
+    }
+
     public itemByIndex(index: number): EvalItem | undefined {
         const items = this.result.items;
         // Items are in file order and their indices ascend, so the item is at or before position `index`

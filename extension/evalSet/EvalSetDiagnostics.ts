@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import {findItemProblems, type ItemProblem} from "../../server/eval/annotation/findItemProblems";
-import {findNearDuplicates} from "../../server/eval/annotation/findNearDuplicates";
+import {NearDuplicateIndex} from "../../server/eval/annotation/findNearDuplicates";
 import type {EvalSetDiagnostic} from "../../server/eval/EvalSetDiagnostic";
 import type {EvalRunIndex} from "../annotation/EvalRunIndex";
 import {type EvalSetDocuments, type ParsedEvalSet} from "../annotation/EvalSetDocuments";
@@ -12,6 +12,8 @@ export const evalSetDiagnosticCollectionName = "belle-eval-set";
 
 /** Near-duplicates are looked for this long after the questions last changed, off the typing path. */
 const nearDuplicateDelayMs = 1000;
+/** Longest stretch of the near-duplicate scan between two turns of the event loop. */
+const sliceMs = 15;
 
 type NearDuplicateCache = {questionsKey: string, pairs: Array<{first: number, second: number, similarity: number}>};
 
@@ -25,6 +27,7 @@ export class EvalSetDiagnostics implements vscode.Disposable {
     private readonly _collection = vscode.languages.createDiagnosticCollection(evalSetDiagnosticCollectionName);
     private readonly _nearDuplicates = new Map<string, NearDuplicateCache>();
     private readonly _nearDuplicateTimers = new Map<string, NodeJS.Timeout>();
+    private readonly _nearDuplicateGenerations = new Map<string, number>();
     private readonly _disposables: vscode.Disposable[];
 
     public constructor(private readonly _documents: EvalSetDocuments, private readonly _runs: EvalRunIndex) {
@@ -76,16 +79,37 @@ export class EvalSetDiagnostics implements vscode.Disposable {
         const questionsKey = parsed.items.map((item) => item.question).join("\u0000");
         if (this._nearDuplicates.get(key)?.questionsKey === questionsKey) return;
         clearTimeout(this._nearDuplicateTimers.get(key));
+        const generation = (this._nearDuplicateGenerations.get(key) ?? 0) + 1;
+        this._nearDuplicateGenerations.set(key, generation);
         this._nearDuplicateTimers.set(key, setTimeout(() => {
             this._nearDuplicateTimers.delete(key);
-            const current = this._documents.all().find((candidate) => candidate.document.uri.toString() === key);
-            if (current == null || !current.isCurrent) return; // a newer parse schedules its own
-            const items = current.items;
-            const pairs = findNearDuplicates(items.map((item) => item.question))
-                .map((pair) => ({first: items[pair.first]!.index, second: items[pair.second]!.index, similarity: pair.similarity}));
-            this._nearDuplicates.set(key, {questionsKey, pairs});
-            this._publish(current);
+            void this._findNearDuplicates(key, questionsKey, generation);
         }, nearDuplicateDelayMs));
+    }
+
+    /**
+     * The near-duplicate scan, in slices of about `sliceMs` with the event loop free in between, so the extension
+     * host keeps answering (a 10,000-item templated set takes ~0.7 s in all). A newer parse of the document stops it.
+     */
+    private async _findNearDuplicates(key: string, questionsKey: string, generation: number): Promise<void> {
+        const parsed = this._documents.all().find((candidate) => candidate.document.uri.toString() === key);
+        if (parsed == null || !parsed.isCurrent) return; // a newer parse schedules its own
+        const items = parsed.items;
+        const index = new NearDuplicateIndex();
+        const pairs: NearDuplicateCache["pairs"] = [];
+        let sliceStart = performance.now();
+        for (let position = 0; position < items.length; position++) {
+            const match = index.add(items[position]!.question);
+            if (match != null) pairs.push({first: items[match.index]!.index, second: items[position]!.index, similarity: match.similarity});
+            if (performance.now() - sliceStart > sliceMs) {
+                await new Promise((resolve) => setImmediate(resolve));
+                if (this._nearDuplicateGenerations.get(key) !== generation) return;
+                sliceStart = performance.now();
+            }
+        }
+        this._nearDuplicates.set(key, {questionsKey, pairs});
+        const current = this._documents.all().find((candidate) => candidate.document.uri.toString() === key);
+        if (current != null) this._publish(current);
     }
 
     private _forget(uri: vscode.Uri): void {
@@ -93,6 +117,7 @@ export class EvalSetDiagnostics implements vscode.Disposable {
         clearTimeout(this._nearDuplicateTimers.get(key));
         this._nearDuplicateTimers.delete(key);
         this._nearDuplicates.delete(key);
+        this._nearDuplicateGenerations.delete(key);
         this._collection.delete(uri);
     }
 }
