@@ -180,7 +180,9 @@ describe("validateTrainingFile", () => {
         assert.equal(summary.contamination?.trainingExamples, contaminated);
         assert.ok(summary.duplicates.near.notIndexed > 0, "the near-duplicate index stopped growing at its memory budget");
         const memoryGrowth = livePeak - memoryBefore;
-        assert.ok(memoryGrowth < fileBytes / 4, `memory grew by ${(memoryGrowth / 1048576).toFixed(1)} MiB for a ${(fileBytes / 1048576).toFixed(0)} MiB file`);
+        // Holding the file would take at least its size (twice, as JS strings); the index budget (32 MiB) and the digest
+        // table are what stay, read buffers in flight come and go
+        assert.ok(memoryGrowth < fileBytes / 2, `memory grew by ${(memoryGrowth / 1048576).toFixed(1)} MiB for a ${(fileBytes / 1048576).toFixed(0)} MiB file`);
         // Seen by whoever runs the test with --reporter spec
         this.test!.title += ` (${(fileBytes / 1048576).toFixed(0)} MiB, ${lines} lines: ${(elapsedMs / 1000).toFixed(1)} s, live memory +${(memoryGrowth / 1048576).toFixed(1)} MiB)`;
     });
