@@ -1,0 +1,193 @@
+import koffi, {type LibraryHandle} from "koffi";
+import {findLlamaBinaries, type LlamaBinaries} from "./findLlamaBinaries";
+import {ggmlOptOptimizerParams, llamaBatch, llamaContextParams, llamaModelParams, llamaOptParams} from "./llamaStructs";
+
+/** Opaque handles (llama_model *, llama_context *, ggml_opt_dataset_t, …) are addresses; koffi 3 uses bigint. */
+export type NativePointer = bigint;
+
+/** What `ggml_opt_epoch_callback` receives, minus the opaque handles. */
+export type EpochCallback = (train: boolean, optContext: NativePointer, result: NativePointer, batchIndex: number, batchCount: number, startUs: number) => void;
+
+/**
+ * llama.cpp's C API for training, bound with koffi to the libraries node-llama-cpp ships, so that a user needs
+ * no compiler. Load it once per process, in a worker: these calls block the thread for the whole epoch.
+ */
+export class LlamaTrainingLibrary {
+    public readonly binaries: LlamaBinaries;
+    private readonly _libraries: LibraryHandle[];
+
+    public readonly llama_backend_init: () => void;
+    public readonly llama_model_default_params: () => LlamaModelParams;
+    public readonly llama_model_load_from_file: (path: string, params: LlamaModelParams) => NativePointer | null;
+    public readonly llama_model_free: (model: NativePointer) => void;
+    public readonly llama_model_save_to_file: (model: NativePointer, path: string) => void;
+    public readonly llama_model_get_vocab: (model: NativePointer) => NativePointer;
+    public readonly llama_context_default_params: () => LlamaContextParams;
+    public readonly llama_init_from_model: (model: NativePointer, params: LlamaContextParams) => NativePointer | null;
+    public readonly llama_free: (context: NativePointer) => void;
+    public readonly llama_n_ctx: (context: NativePointer) => number;
+    public readonly llama_decode: (context: NativePointer, batch: LlamaBatch) => number;
+    public readonly llama_vocab_bos: (vocab: NativePointer) => number;
+    public readonly llama_vocab_eos: (vocab: NativePointer) => number;
+    public readonly llama_vocab_n_tokens: (vocab: NativePointer) => number;
+    public readonly llama_tokenize: (vocab: NativePointer, text: Buffer, textBytes: number, tokens: Int32Array,
+        maxTokens: number, addSpecial: boolean, parseSpecial: boolean) => number;
+    public readonly llama_opt_init: (context: NativePointer, model: NativePointer, params: LlamaOptParams) => void;
+    public readonly llama_opt_epoch: (context: NativePointer, dataset: NativePointer, resultTrain: NativePointer | null,
+        resultEval: NativePointer | null, splitIndex: number, callbackTrain: NativePointer | null, callbackEval: NativePointer | null) => void;
+    public readonly ggml_opt_dataset_init: (typeData: number, typeLabel: number, elementsPerDatapoint: number,
+        elementsPerLabel: number, datapointCount: number, datapointsPerShard: number) => NativePointer | null;
+    public readonly ggml_opt_dataset_free: (dataset: NativePointer) => void;
+    public readonly ggml_opt_dataset_data: (dataset: NativePointer) => NativePointer;
+    public readonly ggml_opt_dataset_labels: (dataset: NativePointer) => NativePointer;
+    public readonly ggml_backend_tensor_set: (tensor: NativePointer, data: Int32Array, offsetBytes: number, sizeBytes: number) => void;
+    public readonly ggml_backend_tensor_set_f32: (tensor: NativePointer, data: Float32Array, offsetBytes: number, sizeBytes: number) => void;
+    public readonly ggml_nbytes: (tensor: NativePointer) => number;
+    public readonly ggml_opt_labels: (optContext: NativePointer) => NativePointer;
+    public readonly ggml_opt_result_init: () => NativePointer;
+    public readonly ggml_opt_result_free: (result: NativePointer) => void;
+    public readonly ggml_opt_result_reset: (result: NativePointer) => void;
+    public readonly ggml_opt_result_ndata: (result: NativePointer, count: BigInt64Array) => void;
+    public readonly ggml_opt_result_loss: (result: NativePointer, loss: Float64Array, uncertainty: Float64Array | null) => void;
+    public readonly ggml_opt_result_accuracy: (result: NativePointer, accuracy: Float64Array, uncertainty: Float64Array | null) => void;
+
+    /** Addresses of native functions passed as callbacks, so the optimizer never calls into JS. */
+    public readonly llama_opt_param_filter_all: NativePointer;
+    public readonly ggml_opt_get_constant_optimizer_params: NativePointer;
+
+    private static readonly _evalCallbackType = koffi.proto("ggml_backend_sched_eval_callback", "bool", ["void *", "bool", "void *"]);
+    private static readonly _epochCallbackType = koffi.proto("ggml_opt_epoch_callback",
+        "void", ["bool", "void *", "void *", "void *", "int64_t", "int64_t", "int64_t"]);
+
+    public constructor(binaries: LlamaBinaries = findLlamaBinaries()) {
+        this.binaries = binaries;
+        const ggmlBase = koffi.load(binaries.ggmlBase);
+        const ggml = koffi.load(binaries.ggml);
+        const llama = koffi.load(binaries.llama);
+        this._libraries = [llama, ggml, ggmlBase];
+
+        // The prebuilt ggml is built with dynamic backends: pick the CPU variant for this machine from its folder
+        ggml.func("void ggml_backend_load_all_from_path(const char * dir_path)")(binaries.directory);
+
+        this.llama_backend_init = llama.func("void llama_backend_init(void)");
+        this.llama_model_default_params = llama.func("llama_model_default_params", llamaModelParams, []);
+        this.llama_model_load_from_file = llama.func("llama_model_load_from_file", "void *", ["const char *", llamaModelParams]);
+        this.llama_model_free = llama.func("void llama_model_free(void * model)");
+        this.llama_model_save_to_file = llama.func("void llama_model_save_to_file(void * model, const char * path)");
+        this.llama_model_get_vocab = llama.func("void * llama_model_get_vocab(void * model)");
+        this.llama_context_default_params = llama.func("llama_context_default_params", llamaContextParams, []);
+        this.llama_init_from_model = llama.func("llama_init_from_model", "void *", ["void *", llamaContextParams]);
+        this.llama_free = llama.func("void llama_free(void * ctx)");
+        this.llama_n_ctx = llama.func("uint32_t llama_n_ctx(void * ctx)");
+        this.llama_decode = llama.func("llama_decode", "int32_t", ["void *", llamaBatch]);
+        this.llama_vocab_bos = llama.func("int32_t llama_vocab_bos(void * vocab)");
+        this.llama_vocab_eos = llama.func("int32_t llama_vocab_eos(void * vocab)");
+        this.llama_vocab_n_tokens = llama.func("int32_t llama_vocab_n_tokens(void * vocab)");
+        this.llama_tokenize = llama.func("int32_t llama_tokenize(void * vocab, const uint8_t * text, int32_t text_len, " +
+            "_Out_ int32_t * tokens, int32_t n_tokens_max, bool add_special, bool parse_special)");
+        this.llama_opt_init = llama.func("llama_opt_init", "void", ["void *", "void *", llamaOptParams]);
+        this.llama_opt_epoch = llama.func("void llama_opt_epoch(void * ctx, void * dataset, void * result_train, " +
+            "void * result_eval, int64_t idata_split, void * callback_train, void * callback_eval)");
+        this.ggml_opt_dataset_init = ggmlBase.func("void * ggml_opt_dataset_init(int type_data, int type_label, " +
+            "int64_t ne_datapoint, int64_t ne_label, int64_t ndata, int64_t ndata_shard)");
+        this.ggml_opt_dataset_free = ggmlBase.func("void ggml_opt_dataset_free(void * dataset)");
+        this.ggml_opt_dataset_data = ggmlBase.func("void * ggml_opt_dataset_data(void * dataset)");
+        this.ggml_opt_dataset_labels = ggmlBase.func("void * ggml_opt_dataset_labels(void * dataset)");
+        this.ggml_backend_tensor_set = ggmlBase.func("void ggml_backend_tensor_set(void * tensor, const int32_t * data, size_t offset, size_t size)");
+        this.ggml_backend_tensor_set_f32 = ggmlBase.func("ggml_backend_tensor_set", "void", ["void *", "const float *", "size_t", "size_t"]);
+        this.ggml_nbytes = ggmlBase.func("size_t ggml_nbytes(void * tensor)");
+        this.ggml_opt_labels = ggmlBase.func("void * ggml_opt_labels(void * opt_ctx)");
+        this.ggml_opt_result_init = ggmlBase.func("void * ggml_opt_result_init(void)");
+        this.ggml_opt_result_free = ggmlBase.func("void ggml_opt_result_free(void * result)");
+        this.ggml_opt_result_reset = ggmlBase.func("void ggml_opt_result_reset(void * result)");
+        this.ggml_opt_result_ndata = ggmlBase.func("void ggml_opt_result_ndata(void * result, _Out_ int64_t * ndata)");
+        this.ggml_opt_result_loss = ggmlBase.func("void ggml_opt_result_loss(void * result, _Out_ double * loss, _Out_ double * unc)");
+        this.ggml_opt_result_accuracy = ggmlBase.func("void ggml_opt_result_accuracy(void * result, _Out_ double * accuracy, _Out_ double * unc)");
+
+        this.llama_opt_param_filter_all = llama.symbol("llama_opt_param_filter_all") as NativePointer;
+        this.ggml_opt_get_constant_optimizer_params = ggmlBase.symbol("ggml_opt_get_constant_optimizer_params") as NativePointer;
+        this.llama_backend_init();
+    }
+
+    /** A native `ggml_opt_optimizer_params` the optimizer reads before each step; rewrite it to change the rate. */
+    public allocateOptimizerParams(): OptimizerParamsBlock {
+        const pointer = koffi.alloc(ggmlOptOptimizerParams, 1) as NativePointer;
+        return {
+            pointer,
+            set: (params) => koffi.encode(pointer, ggmlOptOptimizerParams, params),
+            free: () => koffi.free(pointer)
+        };
+    }
+
+    /**
+     * Decodes one token so that llama.cpp hands its thread count (and threadpool) to the CPU backend. Only
+     * llama_decode does that: the training path computes on the backend as it is, which by default runs
+     * GGML_DEFAULT_N_THREADS (4) threads whatever n_threads says; on fewer cores they spin in ggml_barrier
+     * (86% of the time on 2 busy cores, 10× slower). llama_opt_epoch clears the KV cache before each window.
+     */
+    public applyThreadCount(context: NativePointer, token: number) {
+        const tokens = koffi.alloc("int32_t", 1) as NativePointer;
+        try {
+            koffi.encode(tokens, "int32_t", token);
+            const status = this.llama_decode(context, {n_tokens: 1, token: tokens, embd: null, pos: null, n_seq_id: null, seq_id: null, logits: null});
+            if (status !== 0)
+                throw new Error(`llama_decode returned ${status}`);
+        } finally {
+            koffi.free(tokens);
+        }
+    }
+
+    /** Registers a JS epoch callback; llama_opt_epoch calls it on this thread after each micro-batch. */
+    public registerEpochCallback(callback: EpochCallback): {pointer: NativePointer, unregister(): void} {
+        const pointer = koffi.register(
+            (train: boolean, optContext: NativePointer, _dataset: unknown, result: NativePointer, batchIndex: number | bigint,
+                batchCount: number | bigint, startUs: number | bigint) =>
+                callback(train, optContext, result, Number(batchIndex), Number(batchCount), Number(startUs)),
+            koffi.pointer(LlamaTrainingLibrary._epochCallbackType));
+        return {pointer, unregister: () => koffi.unregister(pointer)};
+    }
+
+    /**
+     * Registers a `ggml_backend_sched_eval_callback` for llama_context_params.cb_eval: the scheduler asks it about
+     * each graph node before computing (ask = true); returning false observes nothing and keeps one compute.
+     */
+    public registerEvalCallback(callback: (tensor: NativePointer, ask: boolean) => boolean): {pointer: NativePointer, unregister(): void} {
+        const pointer = koffi.register((tensor: NativePointer, ask: boolean) => callback(tensor, ask),
+            koffi.pointer(LlamaTrainingLibrary._evalCallbackType));
+        return {pointer, unregister: () => koffi.unregister(pointer)};
+    }
+
+    public readResult(result: NativePointer): {loss: number, lossUncertainty: number, accuracy: number, datapoints: number} {
+        const loss = new Float64Array(2);
+        const accuracy = new Float64Array(2);
+        const count = new BigInt64Array(1);
+        this.ggml_opt_result_loss(result, loss.subarray(0, 1), loss.subarray(1, 2));
+        this.ggml_opt_result_accuracy(result, accuracy.subarray(0, 1), accuracy.subarray(1, 2));
+        this.ggml_opt_result_ndata(result, count);
+        return {loss: loss[0]!, lossUncertainty: loss[1]!, accuracy: accuracy[0]!, datapoints: Number(count[0])};
+    }
+
+    public unload() {
+        for (const library of this._libraries)
+            library.unload();
+    }
+}
+
+export type LlamaModelParams = Record<string, unknown> & {load_mode: number, n_gpu_layers: number, use_extra_bufts: boolean};
+export type LlamaContextParams = Record<string, unknown> & {n_ctx: number, n_batch: number, n_ubatch: number};
+export type LlamaBatch = {
+    n_tokens: number, token: NativePointer, embd: null, pos: null, n_seq_id: null, seq_id: null, logits: null
+};
+export type LlamaOptParams = {
+    n_ctx_train: number,
+    param_filter: NativePointer,
+    param_filter_ud: NativePointer | null,
+    get_opt_pars: NativePointer,
+    get_opt_pars_ud: NativePointer,
+    optimizer_type: number
+};
+export type OptimizerParams = {
+    adamw: {alpha: number, beta1: number, beta2: number, eps: number, wd: number},
+    sgd: {alpha: number, wd: number}
+};
+export type OptimizerParamsBlock = {pointer: NativePointer, set(params: OptimizerParams): void, free(): void};

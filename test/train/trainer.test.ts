@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import OpenAI from "openai";
+import {ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
+import type {TrainingTurn} from "../../server/train/data/TrainingExample";
+import {runTrainWorker, TrainWorkerError} from "../../server/train/trainer/runTrainWorker";
+import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
+import {repoRoot, startEngineProcess} from "../support/startEngineProcess";
+
+const questionsAndAnswers: [string, string][] = [
+    ["你好，请介绍一下你自己。", "我是一个中文助手，可以回答你的问题。"],
+    ["北京是哪个国家的首都？", "北京是中国的首都。"],
+    ["一年有几个季节？", "一年有春、夏、秋、冬四个季节。"],
+    ["水的化学式是什么？", "水的化学式是H2O。"]
+];
+const workerCommand = [process.execPath, "--import", "tsx", path.join(repoRoot, "server/train/trainer/trainWorker.ts")] as const;
+const examples: TrainingTurn[][] = questionsAndAnswers.map(([question, answer]) => [
+    {role: "user", text: question},
+    {role: "assistant", text: answer}
+]);
+
+describe("train: the built-in trainer (llama.cpp's training API through koffi) on the generated tiny model", function () {
+    let directory: string;
+    let outputPath: string;
+    let messages: TrainWorkerMessage[];
+
+    before(async function () {
+        this.timeout(120_000);
+        directory = fs.mkdtempSync(path.join(os.tmpdir(), "belle-trainer-test-"));
+        outputPath = path.join(directory, "tuned.gguf");
+        const modelPath = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        messages = await runTrainWorker({
+            modelPath, outputPath,
+            // Four copies give two 256-token windows
+            examples: [...examples, ...examples, ...examples, ...examples],
+            contextTokens: 256, epochs: 4, learningRate: 3e-3, threads: 2
+        }, {command: workerCommand});
+    });
+    after(() => {
+        if (directory != null) fs.rmSync(directory, {recursive: true, force: true});
+    });
+
+    it("reports the dataset, progress within each epoch, then loss and accuracy per epoch", () => {
+        const dataset = messages.find((message) => message.type === "dataset");
+        assert.ok(dataset != null);
+        assert.deepEqual({windows: dataset.windows, contextTokens: dataset.contextTokens}, {windows: 2, contextTokens: 256});
+        // BELLE's loss: only the answers and their EOS are trained, not the "Human: …Assistant:" prompt
+        assert.ok(dataset.trainedLabelShare > 0.1 && dataset.trainedLabelShare < 0.6, `trained share ${dataset.trainedLabelShare}`);
+        const batches = messages.filter((message) => message.type === "batch");
+        assert.ok(batches.length >= 4, `expected a progress message per window and epoch, got ${batches.length}`);
+        const epochs = messages.filter((message) => message.type === "epoch");
+        assert.deepEqual(epochs.map((epoch) => epoch.epoch), [0, 1, 2, 3]);
+        for (const epoch of epochs) {
+            assert.ok(Number.isFinite(epoch.loss) && epoch.loss > 0);
+            assert.ok(epoch.accuracy >= 0 && epoch.accuracy <= 1);
+            assert.ok(epoch.tokensPerSecond > 0);
+        }
+    });
+
+    it("lowers the loss on the answers from the first epoch to the last", () => {
+        const losses = messages.flatMap((message) => message.type === "epoch" ? [message.loss] : []);
+        assert.ok(losses.at(-1)! < losses[0]! * 0.8, `losses per epoch: ${losses.map((loss) => loss.toFixed(3)).join(", ")}`);
+    });
+
+    it("saves a GGUF that the engine loads and generates with", async function () {
+        this.timeout(120_000);
+        assert.deepEqual(messages.at(-1), {type: "saved", outputPath});
+        assert.deepEqual(fs.readdirSync(directory), ["tuned.gguf"], "no partial file is left behind");
+        const engine = await startEngineProcess(["--model", outputPath, "--parallel", "1", "--ctx-size", "256"]);
+        try {
+            const client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 60_000});
+            const completion = await client.chat.completions.create({
+                model: "local", messages: [{role: "user", content: questionsAndAnswers[1]![0]}], max_tokens: 8, temperature: 0
+            });
+            assert.ok((completion.choices[0]?.message.content ?? "").length > 0);
+        } finally {
+            await engine.stop();
+        }
+    });
+
+    it("fails with the worker's error when llama.cpp cannot load the model, leaving no output", async () => {
+        const missingOutput = path.join(directory, "never.gguf");
+        await assert.rejects(runTrainWorker({modelPath: path.join(directory, "missing.gguf"), outputPath: missingOutput, examples},
+            {command: workerCommand}), (error: unknown) => error instanceof TrainWorkerError && /FineTuneError: llama\.cpp could not load/.test(error.message));
+        assert.equal(fs.existsSync(missingOutput), false);
+    });
+});
