@@ -13,7 +13,14 @@ export async function runPaletteCommand(page: Page, label: string, {timeoutMs = 
     const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {hasText: label}).first();
     for (;;) {
         await page.keyboard.press("F1");
-        await input.waitFor({state: "visible", timeout: remainingMs()});
+        try {
+            // F1 pressed while another quick input is still closing (Ctrl+P's, say) can be lost: press it again
+            await input.waitFor({state: "visible", timeout: remainingMs(3_000)});
+        } catch (error) {
+            if (Date.now() > deadline) throw new Error(`the command palette did not open: ${(error as Error).message}`);
+            await page.keyboard.press("Escape");
+            continue;
+        }
         await input.fill(`>${label}`);
         try {
             await row.waitFor({state: "visible", timeout: remainingMs(3_000)});
