@@ -1,4 +1,7 @@
+import fs from "node:fs";
 import * as vscode from "vscode";
+import {annotationSidecarPath, parseAnnotationSidecar, sidecarKey, type SidecarEntry} from "../../server/eval/annotation/AnnotationSidecar";
+import {readEvalAnnotation, type EvalAnnotation} from "../../server/eval/annotation/EvalAnnotation";
 import type {EvalItem} from "../../server/eval/EvalItem";
 import {parseEvalSet, type EvalSetParseResult} from "../../server/eval/readEvalSet";
 import {reparseJsonlLines} from "../../server/eval/reparseJsonlLines";
@@ -25,8 +28,20 @@ export class ParsedEvalSet {
         /** How long the parse took, in ms. */
         public readonly parseMs: number,
         /** Whether only the edited lines were read again (`reparseJsonlLines`). */
-        public readonly incremental = false
+        public readonly incremental = false,
+        /** The annotations of the sidecar file beside the eval set, by `sidecarKey`; empty without one. */
+        public readonly sidecar: ReadonlyMap<string, SidecarEntry> = new Map()
     ) {}
+
+    /** The item's annotation: the sidecar's when it has one for the item, else the item's own. */
+    public annotationOf(item: EvalItem): EvalAnnotation | null {
+        return (this.sidecar.size === 0 ? undefined : this.sidecar.get(sidecarKey(item.question))?.annotation) ?? readEvalAnnotation(item.fields);
+    }
+
+    /** The same parse with the sidecar read again. */
+    public withSidecar(sidecar: ReadonlyMap<string, SidecarEntry>): ParsedEvalSet {
+        return new ParsedEvalSet(this.document, this.version, this.result, this.parseMs, this.incremental, sidecar);
+    }
 
     public get items(): readonly EvalItem[] {
         return this.result.items;
@@ -105,6 +120,7 @@ export class EvalSetDocuments implements vscode.Disposable {
             this._onDidParse, this._onDidForget,
             vscode.workspace.onDidOpenTextDocument((document) => this._update(document)),
             vscode.workspace.onDidChangeTextDocument((event) => {
+                if (event.contentChanges.length > 0) this._sidecarChanged(event.document.uri);
                 if (event.contentChanges.length === 0 || !this._parsed.has(event.document.uri.toString())) return;
                 this._noteEditedLines(event);
                 this._scheduleUpdate(event.document);
@@ -116,9 +132,39 @@ export class EvalSetDocuments implements vscode.Disposable {
         ];
     }
 
+    /** Sidecars (`*.annotations.jsonl`) written on disk by something other than an open editor. */
+    private readonly _sidecarWatcher = vscode.workspace.createFileSystemWatcher("**/*.annotations.jsonl");
+
     /** Looks at the documents open now; call once the listeners are in place (activation may come from one of them). */
     public start(): void {
+        const changed = (uri: vscode.Uri) => this._sidecarChanged(uri);
+        this._disposables.push(this._sidecarWatcher, this._sidecarWatcher.onDidChange(changed), this._sidecarWatcher.onDidCreate(changed),
+            this._sidecarWatcher.onDidDelete(changed));
         for (const document of vscode.workspace.textDocuments) this._update(document);
+    }
+
+    /** The annotations of the eval set's sidecar: the open editor's text if it is open, else the file; none without one. */
+    private _readSidecar(document: vscode.TextDocument): ReadonlyMap<string, SidecarEntry> {
+        if (document.uri.scheme !== "file") return new Map();
+        const sidecarPath = annotationSidecarPath(document.uri.fsPath);
+        const open = vscode.workspace.textDocuments.find((candidate) => candidate.uri.scheme === "file" && candidate.uri.fsPath === sidecarPath);
+        if (open != null) return parseAnnotationSidecar(open.getText());
+        try {
+            return parseAnnotationSidecar(fs.readFileSync(sidecarPath, "utf8"));
+        } catch {
+            return new Map(); // no sidecar
+        }
+    }
+
+    /** A sidecar changed (typed in, saved, written, deleted): its eval set's annotations are read again. */
+    private _sidecarChanged(uri: vscode.Uri): void {
+        if (uri.scheme !== "file" || !uri.fsPath.endsWith(".annotations.jsonl")) return;
+        for (const [key, parsed] of this._parsed) {
+            if (parsed.document.uri.scheme !== "file" || annotationSidecarPath(parsed.document.uri.fsPath) !== uri.fsPath) continue;
+            const updated = parsed.withSidecar(this._readSidecar(parsed.document));
+            this._parsed.set(key, updated);
+            this._onDidParse.fire(updated);
+        }
     }
 
     public dispose(): void {
@@ -189,7 +235,8 @@ export class EvalSetDocuments implements vscode.Disposable {
             ? reparseJsonlLines(previous.result, (line) => document.lineAt(line - 1).text, editedLines)
             : null;
         const result = incremental ?? parseEvalSet(document.getText(), {filePath: document.uri.fsPath});
-        const parsed = new ParsedEvalSet(document, document.version, result, performance.now() - started, incremental != null);
+        const parsed = new ParsedEvalSet(document, document.version, result, performance.now() - started, incremental != null,
+            previous?.sidecar ?? this._readSidecar(document));
         this._parsed.set(key, parsed);
         this._onDidParse.fire(parsed);
         return parsed;

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import {annotationRatesAnswer, readEvalAnnotation} from "../../server/eval/annotation/EvalAnnotation";
+import {annotationRatesAnswer} from "../../server/eval/annotation/EvalAnnotation";
 import {evalItemKey} from "../../server/eval/runEvalJob";
 import type {EvalRunIndex} from "./EvalRunIndex";
 import type {EvalSetDocuments} from "./EvalSetDocuments";
@@ -20,7 +20,7 @@ export class EvalSetHoverProvider implements vscode.HoverProvider {
         if (item == null) return undefined;
         const scores = document.uri.scheme === "file" ? await this._runs.scoresOf(document.uri.fsPath) : null;
         const record = scores?.recordOf(evalItemKey(item), item.question);
-        const annotation = readEvalAnnotation(item.fields);
+        const annotation = parsed!.annotationOf(item);
         if (record == null && annotation == null) return undefined;
 
         const markdown = new vscode.MarkdownString();

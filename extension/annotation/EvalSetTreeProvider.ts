@@ -1,6 +1,6 @@
 import path from "node:path";
 import * as vscode from "vscode";
-import {readEvalAnnotation, type Difficulty} from "../../server/eval/annotation/EvalAnnotation";
+import type {Difficulty, EvalAnnotation} from "../../server/eval/annotation/EvalAnnotation";
 import {summarizeEvalSet, type EvalSetClassGroup, type EvalSetDifficultyGroup, type EvalSetSummary} from "../../server/eval/annotation/summarizeEvalSet";
 import type {EvalItem} from "../../server/eval/EvalItem";
 import {recordScore} from "../../server/eval/report/EvalRunRecord";
@@ -14,7 +14,7 @@ export const maxItemsPerGroup = 500;
 const questionPreviewChars = 40;
 
 /** What the view showed when a node was made: its nodes keep pointing at it after the view moves on. */
-type EvalSetSnapshot = {uri: vscode.Uri, scores: EvalRunScores | null, summary: EvalSetSummary};
+type EvalSetSnapshot = {uri: vscode.Uri, scores: EvalRunScores | null, summary: EvalSetSummary, annotationOf: (item: EvalItem) => EvalAnnotation | null};
 
 /** A node of the Eval Set view; `id` is unique in the tree and stable across refreshes, so expanded nodes stay open. */
 export type EvalSetTreeNode = {id: string, snapshot: EvalSetSnapshot} & (
@@ -170,7 +170,8 @@ export class EvalSetTreeProvider implements vscode.TreeDataProvider<EvalSetTreeN
             const uri = parsed.document.uri;
             const scores = this._scoresOf(uri);
             const recordOf = scores == null ? null : (item: EvalItem) => scores.recordOf(evalItemKey(item), item.question);
-            this._snapshot = {uri, scores, summary: summarizeEvalSet(parsed.items, recordOf)};
+            const annotationOf = (item: EvalItem) => parsed.annotationOf(item);
+            this._snapshot = {uri, scores, summary: summarizeEvalSet(parsed.items, recordOf, annotationOf), annotationOf};
         }
         return this._snapshot;
     }
@@ -206,7 +207,7 @@ function itemNodes(parentId: string, items: readonly EvalItem[], snapshot: EvalS
     return nodes;
 }
 
-function itemTreeItem(item: EvalItem, {uri, scores}: EvalSetSnapshot): vscode.TreeItem {
+function itemTreeItem(item: EvalItem, {uri, scores, annotationOf}: EvalSetSnapshot): vscode.TreeItem {
     const treeItem = new vscode.TreeItem(previewQuestion(item.question), vscode.TreeItemCollapsibleState.None);
     const parts: string[] = [];
     if (scores != null) {
@@ -214,7 +215,7 @@ function itemTreeItem(item: EvalItem, {uri, scores}: EvalSetSnapshot): vscode.Tr
         const score = record == null ? null : recordScore(record);
         parts.push(record == null ? vscode.l10n.t("not evaluated") : score == null ? vscode.l10n.t("failed") : vscode.l10n.t("score {0}", formatScore(score)));
     }
-    const annotation = readEvalAnnotation(item.fields);
+    const annotation = annotationOf(item);
     if (annotation?.humanScore != null) parts.push(vscode.l10n.t("human {0}", formatScore(annotation.humanScore)));
     if (annotation?.difficulty != null) parts.push(difficultyLabel(annotation.difficulty));
     treeItem.description = parts.join(" · ");

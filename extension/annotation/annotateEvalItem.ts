@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
-import {annotationField, annotationKeys, answerFingerprint, difficulties, readEvalAnnotation, type Difficulty} from "../../server/eval/annotation/EvalAnnotation";
+import {annotationField, annotationKeys, answerFingerprint, difficulties, type Difficulty, type EvalAnnotation} from "../../server/eval/annotation/EvalAnnotation";
+import {annotationSidecarPath, parseAnnotationSidecar, sidecarKey} from "../../server/eval/annotation/AnnotationSidecar";
 import {evalClasses, matchEvalClass} from "../../server/eval/evalClasses";
 import type {EvalItem} from "../../server/eval/EvalItem";
 import {evalItemKey} from "../../server/eval/runEvalJob";
@@ -17,7 +18,7 @@ export function isAnnotationAction(value: unknown): value is AnnotationAction {
 type FieldUpdate = readonly [readonly string[], unknown];
 
 /** Where an annotate command acts: an item of an open eval-set document. */
-export type EvalItemTarget = {document: vscode.TextDocument, item: EvalItem};
+export type EvalItemTarget = {document: vscode.TextDocument, item: EvalItem, annotation: EvalAnnotation | null};
 
 /**
  * The item a command is about: given by its document URI and item index (CodeLens, quick fixes, tree view), or the
@@ -37,7 +38,7 @@ export async function resolveEvalItemTarget(documents: EvalSetDocuments, uri?: v
         void vscode.window.showInformationMessage(vscode.l10n.t("Put the cursor in a valid item of the eval set (fix the problems the Problems view lists first)."));
         return undefined;
     }
-    return {document, item};
+    return {document, item, annotation: parsed.annotationOf(item)};
 }
 
 /**
@@ -47,12 +48,14 @@ export async function resolveEvalItemTarget(documents: EvalSetDocuments, uri?: v
  */
 export async function annotateEvalItem(target: EvalItemTarget, runs: EvalRunIndex, action?: AnnotationAction): Promise<boolean> {
     const {document, item} = target;
-    const chosen = action ?? await pickAction(item);
+    const chosen = action ?? await pickAction(item, target.annotation);
     if (chosen == null) return false;
     const updates = await askForUpdates(chosen, target, runs);
     if (updates == null) return false;
     try {
-        const applied = await editEvalItem(document, item.range, updates);
+        const toSidecar = readAnnotationStorage(document.uri) === "sidecar" && document.uri.scheme === "file"
+            && updates.every(([path]) => path[0] === annotationField);
+        const applied = toSidecar ? await editSidecar(document, item, updates) : await editEvalItem(document, item.range, updates);
         if (!applied) void vscode.window.showWarningMessage(vscode.l10n.t("The eval set changed while you were choosing; nothing was written. Try again."));
         return applied;
     } catch (error) {
@@ -62,8 +65,7 @@ export async function annotateEvalItem(target: EvalItemTarget, runs: EvalRunInde
     }
 }
 
-async function pickAction(item: EvalItem): Promise<AnnotationAction | undefined> {
-    const annotation = readEvalAnnotation(item.fields);
+async function pickAction(item: EvalItem, annotation: EvalAnnotation | null): Promise<AnnotationAction | undefined> {
     const choices: Array<vscode.QuickPickItem & {action: AnnotationAction}> = [
         {action: "score", label: `$(star) ${vscode.l10n.t("Rate the model answer (0–1)")}`, description: annotation?.humanScore == null ? "" : String(annotation.humanScore)},
         {action: "verdict", label: `$(thumbsup) ${vscode.l10n.t("Mark the model answer good or bad")}`, description: annotation?.verdict == null ? "" : verdictLabel(annotation.verdict)},
@@ -78,8 +80,7 @@ async function pickAction(item: EvalItem): Promise<AnnotationAction | undefined>
     return picked?.action;
 }
 
-async function askForUpdates(action: AnnotationAction, {document, item}: EvalItemTarget, runs: EvalRunIndex): Promise<FieldUpdate[] | undefined> {
-    const annotation = readEvalAnnotation(item.fields);
+async function askForUpdates(action: AnnotationAction, {document, item, annotation}: EvalItemTarget, runs: EvalRunIndex): Promise<FieldUpdate[] | undefined> {
     switch (action) {
         case "class": {
             const current = matchEvalClass(item.className);
@@ -178,4 +179,42 @@ function difficultyLabel(difficulty: Difficulty): string {
 function preview(text: string, length = 40): string {
     const flat = text.replace(/\s+/gu, " ").trim();
     return [...flat].length > length ? `${[...flat].slice(0, length).join("")}…` : flat;
+}
+
+/** `belle.annotationStorage`: in the item ("inline", the default) or in the sidecar file beside the eval set. */
+export function readAnnotationStorage(scope: vscode.Uri): "inline" | "sidecar" {
+    return vscode.workspace.getConfiguration("belle", scope).get<unknown>("annotationStorage") === "sidecar" ? "sidecar" : "inline";
+}
+
+/**
+ * Writes annotation fields to the eval set's sidecar (`annotationSidecarPath`): into the item's line when it has
+ * one (the same one-field edits as in an item), else a new line `{"question", "annotation"}` at the end; the file is
+ * created when missing. One WorkspaceEdit, so Undo in the sidecar takes it back; the eval set is not touched.
+ */
+async function editSidecar(document: vscode.TextDocument, item: EvalItem, updates: readonly FieldUpdate[]): Promise<boolean> {
+    const sidecarUri = vscode.Uri.file(annotationSidecarPath(document.uri.fsPath));
+    let sidecar: vscode.TextDocument | undefined;
+    try {
+        sidecar = await vscode.workspace.openTextDocument(sidecarUri);
+    } catch {
+        sidecar = undefined; // not there yet
+    }
+    const entry = sidecar == null ? undefined : parseAnnotationSidecar(sidecar.getText()).get(sidecarKey(item.question));
+    if (sidecar != null && entry != null) {
+        const text = sidecar.lineAt(entry.line - 1).text;
+        const column = text.length - text.trimStart().length + 1;
+        return editEvalItem(sidecar, {line: entry.line, column, endLine: entry.line, endColumn: text.trimEnd().length + 1}, updates);
+    }
+    const annotation: Record<string, unknown> = {};
+    for (const [path, value] of updates) annotation[path[1]!] = value;
+    const line = JSON.stringify({question: item.question, annotation});
+    const edit = new vscode.WorkspaceEdit();
+    if (sidecar == null) {
+        edit.createFile(sidecarUri, {ignoreIfExists: true});
+        edit.insert(sidecarUri, new vscode.Position(0, 0), `${line}\n`);
+    } else {
+        const end = sidecar.lineAt(sidecar.lineCount - 1).range.end;
+        edit.insert(sidecarUri, end, `${end.character === 0 ? "" : "\n"}${line}\n`);
+    }
+    return vscode.workspace.applyEdit(edit);
 }

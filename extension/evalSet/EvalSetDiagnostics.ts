@@ -66,6 +66,7 @@ export class EvalSetDiagnostics implements vscode.Disposable {
         });
         const problems = findItemProblems(parsed.items, {
             nearDuplicates,
+            annotationOf: (item) => parsed.annotationOf(item),
             ...(scores == null ? {} : {recordOf: (item) => scores.recordOf(evalItemKey(item), item.question)})
         });
         this._collection.set(uri, [

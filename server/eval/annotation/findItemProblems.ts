@@ -1,7 +1,7 @@
 import type {EvalItem} from "../EvalItem";
 import {findJudgePrompt, shippedJudgePrompts, type JudgePromptSet} from "../JudgePromptSet";
 import type {EvalRunRecord} from "../report/EvalRunRecord";
-import {annotationRatesAnswer, readEvalAnnotation} from "./EvalAnnotation";
+import {annotationRatesAnswer, readEvalAnnotation, type EvalAnnotation} from "./EvalAnnotation";
 import type {NearDuplicate} from "./findNearDuplicates";
 
 /**
@@ -21,7 +21,9 @@ export type FindItemProblemsOptions = {
     recordOf?: (item: EvalItem) => EvalRunRecord | undefined,
     /** Pairs of positions in `items` (from `findNearDuplicates` over their questions). */
     nearDuplicates?: readonly NearDuplicate[],
-    judgePrompts?: JudgePromptSet
+    judgePrompts?: JudgePromptSet,
+    /** An item's annotation; by default the one in the item (a sidecar's comes in through here). */
+    annotationOf?: (item: EvalItem) => EvalAnnotation | null
 };
 
 /** A judge score and a human score at least this far apart disagree; so do "good" and a score below 0.5. */
@@ -36,7 +38,7 @@ export function findItemProblems(items: readonly EvalItem[], options: FindItemPr
             problems.push({code: "missing_std_answer", item, className: item.className});
 
         const record = options.recordOf?.(item);
-        const annotation = readEvalAnnotation(item.fields);
+        const annotation = options.annotationOf?.(item) ?? readEvalAnnotation(item.fields);
         const judgeScore = record?.score;
         if (record != null && annotation != null && typeof judgeScore === "number" && annotationRatesAnswer(annotation, record.answer)) {
             const humanScore = annotation.humanScore ?? null;

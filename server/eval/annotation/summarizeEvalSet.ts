@@ -1,6 +1,6 @@
 import type {EvalItem} from "../EvalItem";
 import {recordScore, type EvalRunRecord} from "../report/EvalRunRecord";
-import {difficulties, readEvalAnnotation, type Difficulty} from "./EvalAnnotation";
+import {difficulties, readEvalAnnotation, type Difficulty, type EvalAnnotation} from "./EvalAnnotation";
 
 /** The items of one class, as the file writes the class, with the selected run's mean score. */
 export type EvalSetClassGroup = {
@@ -35,7 +35,8 @@ export type EvalSetSummary = {
  */
 export function summarizeEvalSet(
     items: readonly EvalItem[],
-    recordOf: ((item: EvalItem) => EvalRunRecord | undefined) | null = null
+    recordOf: ((item: EvalItem) => EvalRunRecord | undefined) | null = null,
+    annotationOf: (item: EvalItem) => EvalAnnotation | null = (item) => readEvalAnnotation(item.fields)
 ): EvalSetSummary {
     const classes = new Map<string, EvalSetClassGroup & {scoreSum: number}>();
     const byDifficulty = new Map<Difficulty | null, EvalItem[]>([...difficulties, null].map((difficulty) => [difficulty, []]));
@@ -53,7 +54,7 @@ export function summarizeEvalSet(
             group.scoredCount++;
             group.scoreSum += score;
         }
-        const annotation = readEvalAnnotation(item.fields);
+        const annotation = annotationOf(item);
         if (annotation == null) unannotated.push(item);
         byDifficulty.get(annotation?.difficulty ?? null)!.push(item);
     }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
+import {answerFingerprint} from "../../../server/eval/annotation/EvalAnnotation";
 import type {EvalRunHeader, EvalRunRecord} from "../../../server/eval/report/EvalRunRecord";
 import {parseEvalSet} from "../../../server/eval/readEvalSet";
 import {evalItemKey} from "../../../server/eval/runEvalJob";
@@ -22,6 +23,17 @@ async function waitFor<T>(description: string, probe: () => Promise<T | undefine
 async function resolvedLensTitles(uri: vscode.Uri, resolveCount: number): Promise<Array<[number, string]>> {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", uri, resolveCount);
     return lenses.map((lens) => [lens.range.start.line, lens.command?.title ?? ""]);
+}
+
+/** Runs the Annotate command for one action and accepts its quick pick's first entry, as a user pressing Enter would. */
+async function annotateWithFirstChoice(uri: vscode.Uri, itemIndex: number, action: string): Promise<void> {
+    let settled = false;
+    const annotating = Promise.resolve(vscode.commands.executeCommand(commandIds.annotateItem, uri, itemIndex, action)).finally(() => { settled = true; });
+    while (!settled) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await vscode.commands.executeCommand("workbench.action.acceptSelectedQuickOpenItem");
+    }
+    await annotating;
 }
 
 function belleDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
@@ -167,18 +179,42 @@ describe("annotating an eval set in the editor", function () {
         const document = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(document);
         assert.equal(document.getText(), originalText);
-        // The command asks with a quick pick; accept its first entry ("easy") as a user pressing Enter would
-        let settled = false;
-        const annotating = Promise.resolve(vscode.commands.executeCommand(commandIds.annotateItem, uri, 3, "difficulty")).finally(() => { settled = true; });
-        while (!settled) {
-            await new Promise((resolve) => setTimeout(resolve, 200));
-            await vscode.commands.executeCommand("workbench.action.acceptSelectedQuickOpenItem");
-        }
-        await annotating;
+        await annotateWithFirstChoice(uri, 3, "difficulty");
         const expectedLine = JSON.stringify({question: "把“你好”翻译成英文 😀", std_answer: "Hello", class: "translation", annotation: {difficulty: "easy"}});
         assert.equal(document.getText(), originalText.replace(items[3]!, expectedLine));
         await vscode.commands.executeCommand("undo");
         assert.equal(document.getText(), originalText);
+    });
+
+    it("writes annotations to a sidecar beside the eval set when belle.annotationStorage says so, leaving the eval set as it was", async () => {
+        const document = await vscode.workspace.openTextDocument(uri);
+        await vscode.window.showTextDocument(document);
+        await vscode.workspace.getConfiguration("belle", folder).update("annotationStorage", "sidecar", vscode.ConfigurationTarget.Workspace);
+        const sidecarUri = vscode.Uri.joinPath(folder, "curated_eval_set.annotations.jsonl");
+        createdFiles.push(sidecarUri);
+        try {
+            // A new sidecar with the item's line, then that line updated with a verdict on the run's answer
+            await annotateWithFirstChoice(uri, 3, "difficulty");
+            await annotateWithFirstChoice(uri, 3, "verdict");
+            const sidecar = await vscode.workspace.openTextDocument(sidecarUri);
+            await sidecar.save();
+            assert.equal(document.getText(), originalText, "the eval set is untouched");
+            const lines = sidecar.getText().split("\n").filter((line) => line !== "");
+            assert.equal(lines.length, 1, sidecar.getText());
+            const entry = JSON.parse(lines[0]!) as {question: string, annotation: Record<string, unknown>};
+            assert.equal(entry.question, "把“你好”翻译成英文 😀");
+            assert.deepEqual(entry.annotation, {difficulty: "easy", verdict: "good", rated_answer: answerFingerprint("回答 <b>3</b> [链接](http://example.com)"), rated_run: "run-1"});
+
+            // The editor reads it: the hover shows the sidecar's annotation
+            const text = await waitFor("hovering the sidecar's annotation", async () => {
+                const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", uri, new vscode.Position(3, 5));
+                const found = hovers.flatMap((hover) => hover.contents.map((content) => typeof content === "string" ? content : content.value)).join("\n");
+                return /Human annotation/.test(found) ? found : undefined;
+            });
+            assert.match(text, /good · difficulty: easy/);
+        } finally {
+            await vscode.workspace.getConfiguration("belle", folder).update("annotationStorage", undefined, vscode.ConfigurationTarget.Workspace);
+        }
     });
 
     it("gives a malformed item its diagnostic and no edit", async () => {
