@@ -40,6 +40,17 @@ const builds = [
         target: "node20"
     },
     {
+        // the built-in trainer's worker process (`belle train run`): llama.cpp's training API through koffi
+        ...common,
+        entryPoints: ["server/train/trainer/trainWorker.ts"],
+        outfile: "dist/trainWorker.mjs",
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        external: ["koffi"],
+        banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
+    },
+    {
         ...common,
         entryPoints: ["extension/extension.ts"],
         outfile: "dist/extension.cjs",

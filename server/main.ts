@@ -10,7 +10,7 @@ Commands:
   serve    run the BELLE engine: an OpenAI-compatible API on a local GGUF model
   inspect  show what a GGUF file holds and the memory it needs
   eval     evaluate a model on a BELLE eval set (answers + judge scores), resumable, shardable
-  train    check, convert and split training data (validate: counts, lengths, duplicates, eval contamination)
+  train    check, convert and split training data (validate: counts, lengths, duplicates, eval contamination); run a training job
 
 ${serveUsage}
 

@@ -1,4 +1,6 @@
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {convertTrainingFile} from "../train/data/convertTrainingFile";
 import {formatTrainingFileSummary} from "../train/data/formatTrainingFileSummary";
@@ -6,6 +8,10 @@ import type {TrainingFileReadProgress} from "../train/data/readTrainingFile";
 import {splitTrainingFile} from "../train/data/splitTrainingFile";
 import {formatTrainingDataDiagnostic, type TrainingDataDiagnostic} from "../train/data/TrainingDataDiagnostic";
 import {validateTrainingFile} from "../train/data/validateTrainingFile";
+import type {TrainingTurn} from "../train/data/TrainingExample";
+import {readTrainingFile} from "../train/data/readTrainingFile";
+import {readTrainJobSpec} from "../train/TrainJobSpec";
+import {runTrainWorker} from "../train/trainer/runTrainWorker";
 import {CliUsageError} from "./CliUsageError";
 import {resolveModelArgument} from "./resolveModelArgument";
 
@@ -15,7 +21,11 @@ export const trainUsage = `belle train validate <file> [--eval-set <file>] [--mo
     and eval questions found in it (--eval-set). --model counts tokens with that model's tokenizer.
 belle train convert <in> <out.jsonl> --to single|multi [--id-prefix <name>]
 belle train split <file> --validation <share, e.g. 0.05> [--seed <n>] [--train-out <file>] [--validation-out <file>]
-    Same seed, same split: an example's side depends on its content only.`;
+    Same seed, same split: an example's side depends on its content only.
+belle train run <spec.json>
+    Full-parameter fine-tuning of an F32 GGUF with llama.cpp's training API, in a worker process. The spec:
+    {"version": 1, "baseModel", "trainingFile", "output", "epochs": 2, "learningRate": 1e-4, "contextTokens": 512,
+     "lossOn": "assistant" | "all"} (paths relative to the spec's folder).`;
 
 /** `belle train`: training-data checks and preparation, headless. */
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -24,9 +34,46 @@ export async function trainCommand(argv: string[]): Promise<void> {
         case "validate": return validateCommand(rest);
         case "convert": return convertCommand(rest);
         case "split": return splitCommand(rest);
+        case "run": return runCommand(rest);
         default:
-            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert or split." : `Unknown train subcommand "${subcommand}".`);
+            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert, split or run." : `Unknown train subcommand "${subcommand}".`);
     }
+}
+
+/**
+ * `belle train run <spec.json>`: the built-in trainer on a job spec (`TrainJobSpec`), in a worker process; prints the
+ * dataset, then loss, accuracy and speed per epoch, and the saved model. Bad records of the training file are listed
+ * and skipped; a file with no valid example stops before any training.
+ */
+async function runCommand(argv: string[]): Promise<void> {
+    const {positionals} = parseArgs({args: argv, allowPositionals: true, strict: true, options: {}});
+    const spec = await readTrainJobSpec(onePositional(positionals, "run needs the job spec (a .json file)."));
+    const examples: TrainingTurn[][] = [];
+    let badRecords = 0;
+    const entries = readTrainingFile(spec.trainingFile, {signal: interruptSignal()});
+    for (let next = await entries.next(); next.done !== true; next = await entries.next()) {
+        if (next.value.kind === "example") examples.push(next.value.example.turns);
+        else if (badRecords++ < 20) process.stderr.write(`${formatTrainingDataDiagnostic(next.value.diagnostic)}\n`);
+    }
+    if (badRecords > 0) process.stderr.write(`${badRecords} bad records skipped.\n`);
+    if (examples.length === 0) throw new CliUsageError(`${spec.trainingFile}: no valid training example; see \`belle train validate\`.`);
+
+    const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), "trainWorker.mjs");
+    await runTrainWorker({
+        modelPath: spec.baseModel, outputPath: spec.output, examples, contextTokens: spec.contextTokens, epochs: spec.epochs,
+        learningRate: spec.learningRate, lossOn: spec.lossOn
+    }, {
+        command: [process.execPath, workerPath],
+        signal: interruptSignal(),
+        onMessage: (message) => {
+            if (message.type === "dataset")
+                process.stdout.write(`${examples.length} examples → ${message.windows} windows of ${message.contextTokens} tokens (${message.tokens} tokens, ${(message.trainedLabelShare * 100).toFixed(0)}% trained)\n`);
+            else if (message.type === "epoch")
+                process.stdout.write(`epoch ${message.epoch + 1}/${spec.epochs}: loss ${message.loss.toFixed(4)}, accuracy ${message.accuracy.toFixed(3)}, ${message.tokensPerSecond.toFixed(0)} tok/s\n`);
+            else if (message.type === "saved")
+                process.stdout.write(`saved ${message.outputPath}\n`);
+        }
+    });
 }
 
 async function validateCommand(argv: string[]): Promise<void> {
