@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {readGgufFileInfo} from "node-llama-cpp";
 import OpenAI from "openai";
 import {ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
 import type {TrainingTurn} from "../../server/train/data/TrainingExample";
@@ -24,6 +25,7 @@ const examples: TrainingTurn[][] = questionsAndAnswers.map(([question, answer]) 
 describe("train: the built-in trainer (llama.cpp's training API through koffi) on the generated tiny model", function () {
     let directory: string;
     let outputPath: string;
+    let baseModelPath: string;
     let messages: TrainWorkerMessage[];
 
     before(async function () {
@@ -31,6 +33,7 @@ describe("train: the built-in trainer (llama.cpp's training API through koffi) o
         directory = fs.mkdtempSync(path.join(os.tmpdir(), "belle-trainer-test-"));
         outputPath = path.join(directory, "tuned.gguf");
         const modelPath = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        baseModelPath = modelPath;
         messages = await runTrainWorker({
             modelPath, outputPath,
             // Four copies give two 256-token windows
@@ -78,6 +81,18 @@ describe("train: the built-in trainer (llama.cpp's training API through koffi) o
         } finally {
             await engine.stop();
         }
+    });
+
+    it("keeps the base model's chat template and context length in the saved GGUF (llama.cpp's saver drops them)", async () => {
+        const [base, tuned] = await Promise.all([baseModelPath, outputPath].map((filePath) => readGgufFileInfo(filePath, {readTensorInfo: true})));
+        const metadata = (info: typeof base) => info!.metadata as unknown as {tokenizer: {chat_template?: string}, llama: {context_length: number}, general: {file_type?: number}};
+        assert.ok(metadata(base).tokenizer.chat_template != null, "the generated base model has a chat template");
+        assert.equal(metadata(tuned).tokenizer.chat_template, metadata(base).tokenizer.chat_template);
+        assert.equal(metadata(tuned).llama.context_length, metadata(base).llama.context_length);
+        assert.equal(metadata(tuned).general.file_type, metadata(base).general.file_type);
+        // Same tensors: names and shapes as the base's
+        assert.deepEqual(tuned!.fullTensorInfo?.map((tensor) => [tensor.name, tensor.dimensions.join("×")]).sort(),
+            base!.fullTensorInfo?.map((tensor) => [tensor.name, tensor.dimensions.join("×")]).sort());
     });
 
     it("fails with the worker's error when llama.cpp cannot load the model, leaving no output", async () => {

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import {fineTuneModel, type FineTuneOptions, type FineTuneProgress} from "./fineTuneModel";
+import {restoreGgufMetadata} from "./restoreGgufMetadata";
 
 /**
  * Worker process for the built-in trainer: `trainWorker <job.json>`. llama_opt_epoch blocks its thread for a
@@ -19,7 +20,7 @@ function send(message: TrainWorkerMessage) {
     fs.writeSync(1, JSON.stringify(message) + "\n");
 }
 
-function main(argv: string[]) {
+async function main(argv: string[]): Promise<number> {
     const jobPath = argv[0];
     if (jobPath == null) {
         send({type: "error", name: "UsageError", message: "usage: trainWorker <job.json>"});
@@ -28,6 +29,8 @@ function main(argv: string[]) {
     const job = JSON.parse(fs.readFileSync(jobPath, "utf8")) as TrainWorkerJob;
     try {
         fineTuneModel(job, {onProgress: send});
+        // llama.cpp's saver drops the chat template and writes the training context as the model's: put the base's back
+        await restoreGgufMetadata(job.modelPath, job.outputPath);
         send({type: "saved", outputPath: job.outputPath});
         return 0;
     } catch (error) {
@@ -37,4 +40,4 @@ function main(argv: string[]) {
     }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));
