@@ -19,7 +19,9 @@ export const commandIds = {
     annotateItem: "belle.annotateItem",
     evaluateItem: "belle.evaluateItem",
     selectEvalRun: "belle.selectEvalRun",
-    revealEvalItem: "belle.revealEvalItem"
+    revealEvalItem: "belle.revealEvalItem",
+    trainModel: "belle.trainModel",
+    runTrainingJob: "belle.runTrainingJob"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

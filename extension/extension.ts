@@ -14,6 +14,7 @@ import {EvalSetCodeActionProvider} from "./annotation/EvalSetCodeActionProvider"
 import {EvalSetCodeLensProvider} from "./annotation/EvalSetCodeLensProvider";
 import {EvalSetHoverProvider} from "./annotation/EvalSetHoverProvider";
 import {EvalRunIndex} from "./annotation/EvalRunIndex";
+import {runTrainingJob, trainModelWizard} from "./commands/trainModel";
 import {selectEvalRun} from "./annotation/selectEvalRun";
 import {EvalSetDocuments} from "./annotation/EvalSetDocuments";
 import {EvalSetTreeProvider} from "./annotation/EvalSetTreeProvider";
@@ -123,6 +124,23 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
+    const training = {
+        serverScriptPath, log,
+        chatWith: async (modelPath: string) => {
+            await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
+            await vscode.commands.executeCommand(commandIds.restartEngine);
+            await vscode.commands.executeCommand(commandIds.openChat);
+        }
+    };
+    register(commandIds.trainModel, () => trainModelWizard(training));
+    register(commandIds.runTrainingJob, async (uri?: unknown) => {
+        const specUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+        if (specUri == null) {
+            void vscode.window.showInformationMessage(vscode.l10n.t("Open or select a training job (.belle/train/*.json) first."));
+            return null;
+        }
+        return runTrainingJob(specUri, training);
+    });
     context.subscriptions.push(EvalReportSerializer.register(context.extensionUri));
     const evalSetDocuments = new EvalSetDocuments();
     const evalRuns = new EvalRunIndex(context.workspaceState);

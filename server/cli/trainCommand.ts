@@ -22,7 +22,7 @@ export const trainUsage = `belle train validate <file> [--eval-set <file>] [--mo
 belle train convert <in> <out.jsonl> --to single|multi [--id-prefix <name>]
 belle train split <file> --validation <share, e.g. 0.05> [--seed <n>] [--train-out <file>] [--validation-out <file>]
     Same seed, same split: an example's side depends on its content only.
-belle train run <spec.json>
+belle train run <spec.json> [--json-lines]
     Full-parameter fine-tuning of an F32 GGUF with llama.cpp's training API, in a worker process. The spec:
     {"version": 1, "baseModel", "trainingFile", "output", "epochs": 2, "learningRate": 1e-4, "contextTokens": 512,
      "lossOn": "assistant" | "all"} (paths relative to the spec's folder).`;
@@ -46,7 +46,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
  * and skipped; a file with no valid example stops before any training.
  */
 async function runCommand(argv: string[]): Promise<void> {
-    const {positionals} = parseArgs({args: argv, allowPositionals: true, strict: true, options: {}});
+    const {values, positionals} = parseArgs({args: argv, allowPositionals: true, strict: true, options: {"json-lines": {type: "boolean", default: false}}});
+    // --json-lines: the worker's messages as they come, one JSON object per line (the extension's training view reads them)
+    const jsonLines = values["json-lines"];
     const spec = await readTrainJobSpec(onePositional(positionals, "run needs the job spec (a .json file)."));
     const examples: TrainingTurn[][] = [];
     let badRecords = 0;
@@ -66,7 +68,8 @@ async function runCommand(argv: string[]): Promise<void> {
         command: [process.execPath, workerPath],
         signal: interruptSignal(),
         onMessage: (message) => {
-            if (message.type === "dataset")
+            if (jsonLines) process.stdout.write(`${JSON.stringify(message)}\n`);
+            else if (message.type === "dataset")
                 process.stdout.write(`${examples.length} examples → ${message.windows} windows of ${message.contextTokens} tokens (${message.tokens} tokens, ${(message.trainedLabelShare * 100).toFixed(0)}% trained)\n`);
             else if (message.type === "epoch")
                 process.stdout.write(`epoch ${message.epoch + 1}/${spec.epochs}: loss ${message.loss.toFixed(4)}, accuracy ${message.accuracy.toFixed(3)}, ${message.tokensPerSecond.toFixed(0)} tok/s\n`);

@@ -17,6 +17,7 @@ export async function run(): Promise<void> {
     await import("./evalSetDiagnostics.suite");
     await import("./evalSetTree.suite");
     await import("./evalSetAnnotation.suite");
+    await import("./trainingJob.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);

@@ -1,0 +1,139 @@
+import {spawn} from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import readline from "node:readline";
+import * as vscode from "vscode";
+import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
+
+export type TrainModelDependencies = {
+    /** dist/server.cjs: `train run` runs there, never in the extension host. */
+    serverScriptPath: string,
+    log: vscode.LogOutputChannel,
+    /** Sets `belle.model` to the trained model and restarts the engine on it. */
+    chatWith(modelPath: string): Promise<void>
+};
+
+/**
+ * "BELLE: Train Model…": base model, training file, epochs, learning rate, context, output name; the answers are
+ * saved as a job spec in `.belle/train/<name>.json` (re-run it with "BELLE: Run Training Job", edit it, or run it
+ * headless with `belle train run`), then the job runs.
+ */
+export async function trainModelWizard(dependencies: TrainModelDependencies): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (folder == null || folder.scheme !== "file") {
+        void vscode.window.showInformationMessage(vscode.l10n.t("Open a folder first: the training job is saved in it."));
+        return;
+    }
+    const title = vscode.l10n.t("Train Model");
+    const baseModel = await pickFile(title, vscode.l10n.t("Base model (an F32 GGUF: llama.cpp trains F32 weights)"), "**/*.gguf", {GGUF: ["gguf"]});
+    if (baseModel == null) return;
+    const trainingFile = await pickFile(title, vscode.l10n.t("Training data (BELLE single-turn or multi-turn JSONL)"), "**/*.{jsonl,json}", {JSON: ["jsonl", "json"]});
+    if (trainingFile == null) return;
+    const epochs = await askNumber(title, vscode.l10n.t("Epochs"), "2", (value) => Number.isInteger(value) && value >= 1 && value <= 1000);
+    if (epochs == null) return;
+    const learningRate = await askNumber(title, vscode.l10n.t("Learning rate"), "0.0001", (value) => value > 0 && value < 1);
+    if (learningRate == null) return;
+    const context = await vscode.window.showQuickPick(["256", "512", "1024", "2048"].map((label) => ({label})), {
+        title, placeHolder: vscode.l10n.t("Tokens per training window (a multiple of 256)")
+    });
+    if (context == null) return;
+    const defaultName = `${path.basename(baseModel.fsPath).replace(/\.gguf$/i, "")}-tuned`;
+    const name = await vscode.window.showInputBox({
+        title, prompt: vscode.l10n.t("Name of the trained model"), value: defaultName,
+        validateInput: (value) => /^[\p{L}\p{N}._-]+$/u.test(value) ? undefined : vscode.l10n.t("Letters, digits, '.', '_' and '-' only.")
+    });
+    if (name == null) return;
+
+    const specUri = vscode.Uri.joinPath(folder, ".belle", "train", `${name}.json`);
+    const relative = (uri: vscode.Uri) => path.relative(path.dirname(specUri.fsPath), uri.fsPath).split(path.sep).join("/");
+    const spec = {
+        version: 1, baseModel: relative(baseModel), trainingFile: relative(trainingFile), output: `../models/${name}.gguf`,
+        epochs, learningRate, contextTokens: Number(context.label), lossOn: "assistant"
+    };
+    await fs.mkdir(path.join(folder.fsPath, ".belle", "models"), {recursive: true});
+    await vscode.workspace.fs.writeFile(specUri, new TextEncoder().encode(`${JSON.stringify(spec, null, 4)}\n`));
+    await runTrainingJob(specUri, dependencies);
+}
+
+/**
+ * Runs a job spec in a `belle train run` process with a cancellable progress notification (epoch, loss, tokens/s),
+ * and offers the trained model for chat when it is saved. Resolves with the saved model's path, or null.
+ */
+export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log, chatWith}: TrainModelDependencies): Promise<string | null> {
+    const name = path.basename(specUri.fsPath, ".json");
+    const result = await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Training {0}", name), cancellable: true
+    }, (progress, token) => new Promise<{savedPath: string | null, error: string | null}>((resolve) => {
+        const child = spawn(process.execPath, [serverScriptPath, "train", "run", specUri.fsPath, "--json-lines"], {
+            stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
+        });
+        token.onCancellationRequested(() => child.kill("SIGKILL"));
+        let savedPath: string | null = null;
+        let error: string | null = null;
+        let epochs = 0;
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+            stderr = (stderr + chunk).slice(-8_000);
+            for (const line of chunk.split("\n")) if (line.trim() !== "") log.info(`[train] ${line}`);
+        });
+        readline.createInterface({input: child.stdout}).on("line", (line) => {
+            let message: TrainWorkerMessage;
+            try {
+                message = JSON.parse(line) as TrainWorkerMessage;
+            } catch {
+                return;
+            }
+            if (message.type === "dataset") {
+                progress.report({message: vscode.l10n.t("{0} windows of {1} tokens", message.windows, message.contextTokens)});
+            } else if (message.type === "epoch") {
+                epochs++;
+                log.info(`[train] epoch ${message.epoch + 1}: loss ${message.loss}, accuracy ${message.accuracy}, ${message.tokensPerSecond.toFixed(0)} tok/s`);
+                progress.report({
+                    message: vscode.l10n.t("epoch {0} · loss {1} · {2} tok/s", message.epoch + 1, message.loss.toFixed(3), message.tokensPerSecond.toFixed(0))
+                });
+            } else if (message.type === "saved") savedPath = message.outputPath;
+            else if (message.type === "error") error = `${message.name}: ${message.message}`;
+        });
+        child.on("close", (code) => {
+            if (savedPath == null && error == null && !token.isCancellationRequested)
+                error = stderr.trim().split("\n").at(-1) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
+            log.info(`[train] ${name}: exit ${code}, ${epochs} epochs`);
+            resolve({savedPath, error});
+        });
+    }));
+    if (result.error != null) {
+        const showLog = vscode.l10n.t("Show Logs");
+        void vscode.window.showErrorMessage(vscode.l10n.t("Training {0} failed: {1}", name, result.error), showLog).then((picked) => {
+            if (picked === showLog) log.show();
+        });
+        return null;
+    }
+    if (result.savedPath == null) return null; // cancelled
+    const chat = vscode.l10n.t("Chat with It");
+    void vscode.window.showInformationMessage(vscode.l10n.t("Trained model saved: {0}", result.savedPath), chat).then((picked) => {
+        if (picked === chat) void chatWith(result.savedPath!);
+    });
+    return result.savedPath;
+}
+
+async function pickFile(title: string, placeHolder: string, glob: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {
+    const found = await vscode.workspace.findFiles(glob, "{**/node_modules/**,**/.belle/runs/**}", 200);
+    const browse = {label: `$(folder-opened) ${vscode.l10n.t("Browse…")}`, uri: undefined as vscode.Uri | undefined};
+    const picked = await vscode.window.showQuickPick([
+        ...found.map((uri) => ({label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri})), browse
+    ], {title, placeHolder});
+    if (picked == null) return undefined;
+    if (picked.uri != null) return picked.uri;
+    return (await vscode.window.showOpenDialog({canSelectMany: false, filters, title: placeHolder}))?.[0];
+}
+
+async function askNumber(title: string, prompt: string, value: string, valid: (value: number) => boolean): Promise<number | undefined> {
+    const parse = (text: string) => {
+        const number = Number(text.normalize("NFKC").trim());
+        return text.trim() !== "" && Number.isFinite(number) && valid(number) ? number : null;
+    };
+    const text = await vscode.window.showInputBox({
+        title, prompt, value, validateInput: (input) => parse(input) == null ? vscode.l10n.t("Not a valid value here.") : undefined
+    });
+    return text == null ? undefined : parse(text) ?? undefined;
+}
