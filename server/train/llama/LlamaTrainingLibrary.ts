@@ -1,6 +1,6 @@
 import koffi, {type LibraryHandle} from "koffi";
 import {findLlamaBinaries, type LlamaBinaries} from "./findLlamaBinaries";
-import {ggmlOptOptimizerParams, llamaBatch, llamaContextParams, llamaModelParams, llamaOptParams} from "./llamaStructs";
+import {ggmlOptOptimizerParams, llamaBatch, llamaContextParams, llamaModelParams, llamaModelQuantizeParams, llamaOptParams} from "./llamaStructs";
 
 /** Opaque handles (llama_model *, llama_context *, ggml_opt_dataset_t, …) are addresses; koffi 3 uses bigint. */
 export type NativePointer = bigint;
@@ -21,6 +21,9 @@ export class LlamaTrainingLibrary {
     public readonly llama_model_load_from_file: (path: string, params: LlamaModelParams) => NativePointer | null;
     public readonly llama_model_free: (model: NativePointer) => void;
     public readonly llama_model_save_to_file: (model: NativePointer, path: string) => void;
+    public readonly llama_model_quantize_default_params: () => LlamaModelQuantizeParams;
+    /** 0 on success. */
+    public readonly llama_model_quantize: (inputPath: string, outputPath: string, params: LlamaModelQuantizeParams) => number;
     public readonly llama_model_get_vocab: (model: NativePointer) => NativePointer;
     public readonly llama_context_default_params: () => LlamaContextParams;
     public readonly llama_init_from_model: (model: NativePointer, params: LlamaContextParams) => NativePointer | null;
@@ -75,6 +78,8 @@ export class LlamaTrainingLibrary {
         this.llama_model_free = llama.func("void llama_model_free(void * model)");
         this.llama_model_save_to_file = llama.func("void llama_model_save_to_file(void * model, const char * path)");
         this.llama_model_get_vocab = llama.func("void * llama_model_get_vocab(void * model)");
+        this.llama_model_quantize_default_params = llama.func("llama_model_quantize_default_params", llamaModelQuantizeParams, []);
+        this.llama_model_quantize = llama.func("llama_model_quantize", "uint32_t", ["const char *", "const char *", koffi.pointer(llamaModelQuantizeParams)]);
         this.llama_context_default_params = llama.func("llama_context_default_params", llamaContextParams, []);
         this.llama_init_from_model = llama.func("llama_init_from_model", "void *", ["void *", llamaContextParams]);
         this.llama_free = llama.func("void llama_free(void * ctx)");
@@ -175,6 +180,7 @@ export class LlamaTrainingLibrary {
 
 export type LlamaModelParams = Record<string, unknown> & {load_mode: number, n_gpu_layers: number, use_extra_bufts: boolean};
 export type LlamaContextParams = Record<string, unknown> & {n_ctx: number, n_batch: number, n_ubatch: number};
+export type LlamaModelQuantizeParams = Record<string, unknown> & {nthread: number, ftype: number, allow_requantize: boolean};
 export type LlamaBatch = {
     n_tokens: number, token: NativePointer, embd: null, pos: null, n_seq_id: null, seq_id: null, logits: null
 };

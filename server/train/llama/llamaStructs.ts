@@ -95,16 +95,38 @@ export const ggmlOptOptimizerParams = koffi.struct("ggml_opt_optimizer_params", 
 });
 
 /** Every struct above by its C name, for the layout test. */
+/** For `llama_model_quantize`, which the trainer uses to turn an F16 or quantized base into the F32 it trains. */
+export const llamaModelQuantizeParams = koffi.struct("llama_model_quantize_params", {
+    nthread: "int32_t",
+    ftype: "int",
+    output_tensor_type: "int",
+    token_embedding_type: "int",
+    allow_requantize: "bool",
+    quantize_output_tensor: "bool",
+    only_copy: "bool",
+    pure: "bool",
+    keep_split: "bool",
+    dry_run: "bool",
+    imatrix: "void *",
+    kv_overrides: "void *",
+    tt_overrides: "void *",
+    prune_layers: "void *",
+    max_buf_size: "size_t"
+});
+
 export const llamaStructs = {
     llama_model_params: llamaModelParams,
     llama_context_params: llamaContextParams,
     llama_opt_params: llamaOptParams,
     llama_batch: llamaBatch,
-    ggml_opt_optimizer_params: ggmlOptOptimizerParams
+    ggml_opt_optimizer_params: ggmlOptOptimizerParams,
+    llama_model_quantize_params: llamaModelQuantizeParams
 } as const;
 
 /** Values of the C enums the trainer sets (llama.h, ggml.h, ggml-opt.h). */
 export const GgmlTypeId = {F32: 0, I32: 26} as const;
+/** `enum llama_ftype`: every tensor F32. */
+export const LlamaFtypeAllF32 = 0;
 export const LlamaLoadMode = {none: 0} as const;
 export const LlamaFlashAttnType = {disabled: 0} as const;
 export const GgmlOptOptimizerType = {adamw: 0, sgd: 1} as const;

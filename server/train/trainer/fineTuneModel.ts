@@ -3,7 +3,8 @@ import path from "node:path";
 import type {TrainingTurn} from "../data/TrainingExample";
 import type {LlamaBinaries} from "../llama/findLlamaBinaries";
 import {LlamaTrainingLibrary, type NativePointer} from "../llama/LlamaTrainingLibrary";
-import {GgmlOptOptimizerType, GgmlTypeId, LlamaFlashAttnType, LlamaLoadMode} from "../llama/llamaStructs";
+import {GgmlOptOptimizerType, GgmlTypeId, LlamaFlashAttnType, LlamaFtypeAllF32, LlamaLoadMode} from "../llama/llamaStructs";
+import {readGgufFileTypeSync} from "./restoreGgufMetadata";
 import {AssistantLossMask, LossMaskNotAppliedError} from "./AssistantLossMask";
 import {tokenizeTrainingTurns} from "./tokenizeTrainingTurns";
 
@@ -48,6 +49,8 @@ export type FineTuneEpochReport = {
 
 export type FineTuneProgress =
     | {type: "dataset", windows: number, contextTokens: number, tokens: number, trainedLabelShare: number}
+    /** The base was not F32 and was converted for training (the output is F32). */
+    | {type: "converted", from: string, fileType: "F32"}
     | {type: "batch", epoch: number, batch: number, batches: number}
     | ({type: "epoch"} & FineTuneEpochReport);
 
@@ -82,7 +85,27 @@ export function fineTuneModel(
         // Extra buffer types (AMX, repacked layouts) hold weights in forms the backward ops cannot read: with them,
         // an F16 model on an AMX CPU aborts in ggml_backend_sched (no backend for a node)
         modelParams.use_extra_bufts = false;
-        const model = library.llama_model_load_from_file(modelPath, modelParams);
+        // llama.cpp trains F32 tensors only: an F16 or quantized base is first written out as F32 beside the output
+        let trainedBase = modelPath;
+        let fileType: number | null;
+        try {
+            fileType = readGgufFileTypeSync(modelPath);
+        } catch (error) {
+            throw new FineTuneError(`llama.cpp could not load ${modelPath}: ${(error as Error).message}`);
+        }
+        if (fileType !== LlamaFtypeAllF32) {
+            trainedBase = `${outputPath}.base-f32.${process.pid}.tmp`;
+            const quantizeParams = library.llama_model_quantize_default_params();
+            quantizeParams.ftype = LlamaFtypeAllF32;
+            quantizeParams.allow_requantize = true;
+            quantizeParams.nthread = threads;
+            const converted = trainedBase;
+            cleanups.push(() => fs.rmSync(converted, {force: true}));
+            if (library.llama_model_quantize(modelPath, trainedBase, quantizeParams) !== 0)
+                throw new FineTuneError(`llama.cpp could not convert ${modelPath} to F32 for training`);
+            report({type: "converted", from: modelPath, fileType: "F32"});
+        }
+        const model = library.llama_model_load_from_file(trainedBase, modelParams);
         if (model == null)
             throw new FineTuneError(`llama.cpp could not load ${modelPath}`);
         cleanups.push(() => library.llama_model_free(model));

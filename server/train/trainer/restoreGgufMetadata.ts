@@ -1,5 +1,6 @@
-import fs from "node:fs/promises";
 import crypto from "node:crypto";
+import {closeSync, openSync, readSync, fstatSync} from "node:fs";
+import fs from "node:fs/promises";
 
 /**
  * `llama_model_save_to_file` writes a trained model with only the metadata llama.cpp keeps in its structs: the chat
@@ -8,7 +9,9 @@ import crypto from "node:crypto";
  * the base model's metadata back: every key of the base the saved file lacks is added, and the context length is the
  * base's again; the tensors are copied byte for byte (written to a temp file, then renamed over the saved one).
  */
-export async function restoreGgufMetadata(baseModelPath: string, savedModelPath: string): Promise<{added: string[], replaced: string[]}> {
+export async function restoreGgufMetadata(
+    baseModelPath: string, savedModelPath: string, {fileType}: {fileType?: number} = {}
+): Promise<{added: string[], replaced: string[]}> {
     const base = parseGgufHeader(await readHeaderBytes(baseModelPath));
     const saved = parseGgufHeader(await readHeaderBytes(savedModelPath));
     const architecture = base.stringValue("general.architecture");
@@ -23,8 +26,16 @@ export async function restoreGgufMetadata(baseModelPath: string, savedModelPath:
         return fromBase.bytes;
     });
     // The saved file's alignment governs its tensor data; the base's must not come in with the rest
-    const added = base.entries.filter((entry) => !savedKeys.has(entry.key) && entry.key !== "general.alignment");
+    // `fileType`: what the saved tensors are (the trainer writes F32 whatever the base was); it replaces the base's
+    const added = base.entries.filter((entry) => !savedKeys.has(entry.key) && entry.key !== "general.alignment"
+        && !(fileType != null && entry.key === "general.file_type"));
     entries.push(...added.map((entry) => entry.bytes));
+    if (fileType != null) {
+        const index = saved.entries.findIndex((entry) => entry.key === "general.file_type");
+        const bytes = uint32Entry("general.file_type", fileType);
+        if (index >= 0) entries[index] = bytes;
+        else entries.push(bytes);
+    }
 
     const head = Buffer.alloc(24);
     head.write("GGUF", 0, "latin1");
@@ -69,6 +80,8 @@ type GgufHeader = {
     alignment: number,
     /** Where the tensor data starts. */
     dataOffset: number,
+    /** `general.file_type` (a `llama_ftype`; 0 = every tensor F32), null when absent. */
+    fileType: number | null,
     stringValue(key: string): string | null
 };
 
@@ -112,6 +125,7 @@ function parseGgufHeader(buffer: Buffer): GgufHeader {
     const entries: GgufHeader["entries"] = [];
     const strings = new Map<string, string>();
     let alignment = 32;
+    let fileType: number | null = null;
     for (let index = 0; index < kvCount; index++) {
         const start = offset;
         const key = string();
@@ -120,6 +134,7 @@ function parseGgufHeader(buffer: Buffer): GgufHeader {
         skipValue(type);
         if (type === stringType) strings.set(key, buffer.toString("utf8", valueStart + 8, offset));
         if (key === "general.alignment" && type === 4) alignment = buffer.readUInt32LE(valueStart);
+        if (key === "general.file_type" && type === 4) fileType = buffer.readUInt32LE(valueStart);
         entries.push({key, bytes: Buffer.from(buffer.subarray(start, offset))});
     }
     const tensorStart = offset;
@@ -131,7 +146,7 @@ function parseGgufHeader(buffer: Buffer): GgufHeader {
     }
     const tensorInfoBytes = Buffer.from(buffer.subarray(tensorStart, offset));
     const dataOffset = Math.ceil(offset / alignment) * alignment;
-    return {version, tensorCount, entries, tensorInfoBytes, alignment, dataOffset, stringValue: (key) => strings.get(key) ?? null};
+    return {version, tensorCount, entries, tensorInfoBytes, alignment, dataOffset, fileType, stringValue: (key) => strings.get(key) ?? null};
 }
 
 /** Enough of the file's start to hold its header: read in growing pieces until it parses. */
@@ -152,4 +167,34 @@ async function readHeaderBytes(filePath: string): Promise<Buffer> {
     } finally {
         await file.close();
     }
+}
+
+/** A GGUF's `general.file_type` (0: all F32, 1: mostly F16, …), null when it has none; reads only the header. */
+export function readGgufFileTypeSync(filePath: string): number | null {
+    const file = openSync(filePath, "r");
+    try {
+        const size = fstatSync(file).size;
+        for (let length = Math.min(size, 4 * 1024 * 1024); ; length = Math.min(size, length * 4)) {
+            const buffer = Buffer.alloc(length);
+            readSync(file, buffer, 0, length, 0);
+            try {
+                return parseGgufHeader(buffer).fileType;
+            } catch (error) {
+                if (!(error instanceof HeaderTooShortError) || length === size) throw error;
+            }
+        }
+    } finally {
+        closeSync(file);
+    }
+}
+
+/** A key–value pair of type UINT32 as GGUF writes it. */
+function uint32Entry(key: string, value: number): Buffer {
+    const keyBytes = Buffer.from(key, "utf8");
+    const bytes = Buffer.alloc(8 + keyBytes.length + 4 + 4);
+    bytes.writeBigUInt64LE(BigInt(keyBytes.length), 0);
+    keyBytes.copy(bytes, 8);
+    bytes.writeUInt32LE(4, 8 + keyBytes.length);
+    bytes.writeUInt32LE(value, 12 + keyBytes.length);
+    return bytes;
 }

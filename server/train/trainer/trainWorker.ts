@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import {fineTuneModel, type FineTuneOptions, type FineTuneProgress} from "./fineTuneModel";
 import {restoreGgufMetadata} from "./restoreGgufMetadata";
+import {LlamaFtypeAllF32} from "../llama/llamaStructs";
 
 /**
  * Worker process for the built-in trainer: `trainWorker <job.json>`. llama_opt_epoch blocks its thread for a
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     try {
         fineTuneModel(job, {onProgress: send});
         // llama.cpp's saver drops the chat template and writes the training context as the model's: put the base's back
-        await restoreGgufMetadata(job.modelPath, job.outputPath);
+        await restoreGgufMetadata(job.modelPath, job.outputPath, {fileType: LlamaFtypeAllF32});
         send({type: "saved", outputPath: job.outputPath});
         return 0;
     } catch (error) {
