@@ -1,11 +1,12 @@
 import {isUtf8} from "node:buffer";
-import {open, readFile} from "node:fs/promises";
+import {readFile} from "node:fs/promises";
 import {EvalSetReadError} from "./evalErrors";
 import type {EvalItem} from "./EvalItem";
 import type {EvalSetDiagnostic} from "./EvalSetDiagnostic";
 import {EvalSetReader, type EvalSetEntry} from "./EvalSetReader";
 import {LineIndex} from "./LineIndex";
 import {readFileLines} from "./readFileLines";
+import {sniffJsonLayout} from "./sniffJsonLayout";
 
 export type {EvalSetEntry} from "./EvalSetReader";
 
@@ -86,7 +87,7 @@ export async function* readEvalSetEntries(
     {signal, maxDiagnostics}: ReadEvalSetOptions = {}
 ): AsyncGenerator<EvalSetEntry, EvalSetFormat> {
     const reader = new EvalSetReader(filePath, maxDiagnostics);
-    const sniffed = await rethrowAsReadError(filePath, signal, () => sniffFile(filePath));
+    const sniffed = await rethrowAsReadError(filePath, signal, () => sniffJsonLayout(filePath));
 
     if (sniffed === "utf-16") {
         yield* reader.fileError("invalid_encoding",
@@ -140,34 +141,6 @@ function formatOfText(text: string): EvalSetFormat {
     // JSON's own whitespace, as the array reader skips it
     const firstSignificant = /[^ \t\r\n\ufeff]/.exec(text);
     return firstSignificant?.[0] === "[" ? "json-array" : "jsonl";
-}
-
-const sniffChunkBytes = 64 * 1024;
-
-/** The layout from the first byte that is not whitespace, reading no more of the file than that takes. */
-async function sniffFile(filePath: string): Promise<EvalSetFormat | "utf-16"> {
-    const file = await open(filePath, "r");
-    try {
-        const buffer = Buffer.alloc(sniffChunkBytes);
-        let position = 0;
-        for (;;) {
-            const {bytesRead} = await file.read(buffer, 0, sniffChunkBytes, position);
-            if (bytesRead === 0) return "jsonl";
-            let index = 0;
-            if (position === 0) {
-                if ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff)) return "utf-16";
-                if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
-            }
-            for (; index < bytesRead; index++) {
-                const byte = buffer[index];
-                if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d)
-                    return byte === 0x5b ? "json-array" : "jsonl";
-            }
-            position += bytesRead;
-        }
-    } finally {
-        await file.close();
-    }
 }
 
 async function rethrowAsReadError<T>(filePath: string, signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {

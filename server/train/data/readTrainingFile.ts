@@ -1,8 +1,9 @@
 import {isUtf8} from "node:buffer";
-import {open, readFile, stat} from "node:fs/promises";
+import {readFile, stat} from "node:fs/promises";
 import {JsonSyntaxError} from "../../eval/evalErrors";
 import {JsonScanner} from "../../eval/JsonScanner";
 import {LineIndex} from "../../eval/LineIndex";
+import {sniffJsonLayout} from "../../eval/sniffJsonLayout";
 import {readFileLines} from "../../eval/readFileLines";
 import type {TrainingDataDiagnostic, TrainingDataDiagnosticCode} from "./TrainingDataDiagnostic";
 import type {TrainingExample, TrainingFileLayout, TrainingFormat} from "./TrainingExample";
@@ -58,7 +59,7 @@ export async function* readTrainingFile(
 ): AsyncGenerator<TrainingFileEntry, TrainingFileShape> {
     const reader = new TrainingRecordReader(filePath);
     const {size: totalBytes} = await rethrowAsAccessError(filePath, signal, () => stat(filePath));
-    const sniffed = await rethrowAsAccessError(filePath, signal, () => sniffLayout(filePath));
+    const sniffed = await rethrowAsAccessError(filePath, signal, () => sniffJsonLayout(filePath));
 
     if (sniffed === "utf-16") {
         yield fileProblem(filePath, "invalid_encoding",
@@ -184,34 +185,6 @@ function formatMiB(bytes: number): string {
 
 function fileProblem(filePath: string, code: TrainingDataDiagnosticCode, message: string): TrainingFileEntry {
     return {kind: "diagnostic", diagnostic: {filePath, line: 1, column: 1, code, message, field: null}};
-}
-
-const sniffChunkBytes = 64 * 1024;
-
-/** The layout from the first byte that is not whitespace, reading no more of the file than that takes. */
-async function sniffLayout(filePath: string): Promise<TrainingFileLayout | "utf-16"> {
-    const file = await open(filePath, "r");
-    try {
-        const buffer = Buffer.alloc(sniffChunkBytes);
-        let position = 0;
-        for (;;) {
-            const {bytesRead} = await file.read(buffer, 0, sniffChunkBytes, position);
-            if (bytesRead === 0) return "jsonl";
-            let index = 0;
-            if (position === 0) {
-                if ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff)) return "utf-16";
-                if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) index = 3;
-            }
-            for (; index < bytesRead; index++) {
-                const byte = buffer[index];
-                if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d)
-                    return byte === 0x5b ? "json-array" : "jsonl";
-            }
-            position += bytesRead;
-        }
-    } finally {
-        await file.close();
-    }
 }
 
 async function rethrowAsAccessError<T>(filePath: string, signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {

@@ -6,6 +6,7 @@ import {parseEvalSet} from "../../../server/eval/readEvalSet";
 import {evalItemKey} from "../../../server/eval/runEvalJob";
 import {commandIds} from "../../../extension/commandIds";
 import {activateBelleExtension} from "./belleExtension";
+import {WorkspaceFiles} from "./WorkspaceFiles";
 
 const waitTimeoutMs = 15_000;
 
@@ -46,29 +47,18 @@ async function quickFixes(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Promi
 }
 
 describe("annotating an eval set in the editor", function () {
+    const files = new WorkspaceFiles();
     let folder: vscode.Uri;
-    const createdFiles: vscode.Uri[] = [];
-
-    async function createFile(relativePath: string, text: string): Promise<vscode.Uri> {
-        const uri = vscode.Uri.joinPath(folder, relativePath);
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-        createdFiles.push(uri);
-        return uri;
-    }
+    const createFile = (relativePath: string, text: string) => files.create(relativePath, text);
 
     before(async () => {
         await activateBelleExtension();
-        const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(workspaceFolder != null, "the host was opened without a workspace folder");
-        folder = workspaceFolder.uri;
+        folder = files.folder;
     });
 
     after(async () => {
         await vscode.commands.executeCommand("workbench.action.closeAllEditors");
-        for (const uri of createdFiles.reverse()) {
-            await vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString() && document.isDirty)?.save();
-            await vscode.workspace.fs.delete(uri, {recursive: true});
-        }
+        await files.removeAll();
     });
 
     // CRLF line breaks and a pretty-printed item with its own key order: what an edit must leave alone
@@ -104,7 +94,7 @@ describe("annotating an eval set in the editor", function () {
             finishedAt: "2026-11-24T00:00:01.000Z"
         }));
         await createFile(".belle/runs/curated_eval_set-1.jsonl", [header, ...records].map((line) => JSON.stringify(line)).join("\n") + "\n");
-        createdFiles.unshift(vscode.Uri.joinPath(folder, ".belle"));
+        files.track(vscode.Uri.joinPath(folder, ".belle"));
 
         const scored = await waitFor("showing the run's scores", async () => {
             const found = await resolvedLensTitles(uri, 100);
@@ -191,7 +181,7 @@ describe("annotating an eval set in the editor", function () {
         await vscode.window.showTextDocument(document);
         await vscode.workspace.getConfiguration("belle", folder).update("annotationStorage", "sidecar", vscode.ConfigurationTarget.Workspace);
         const sidecarUri = vscode.Uri.joinPath(folder, "curated_eval_set.annotations.jsonl");
-        createdFiles.push(sidecarUri);
+        files.track(sidecarUri);
         try {
             // A new sidecar with the item's line, then that line updated with a verdict on the run's answer
             await annotateWithFirstChoice(uri, 3, "difficulty");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import {parseEvalSet} from "../../../server/eval/readEvalSet";
 import {activateBelleExtension} from "./belleExtension";
+import {WorkspaceFiles} from "./WorkspaceFiles";
 
 const diagnosticsTimeoutMs = 10_000;
 
@@ -46,30 +47,18 @@ function summarize(diagnostics: readonly vscode.Diagnostic[]): Array<[string, nu
 }
 
 describe("eval-set problems in the Problems view", function () {
+    const files = new WorkspaceFiles();
     let folder: vscode.Uri;
-    const createdFiles: vscode.Uri[] = [];
-
-    async function createFile(relativePath: string, text: string): Promise<vscode.Uri> {
-        const uri = vscode.Uri.joinPath(folder, relativePath);
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-        createdFiles.push(uri);
-        return uri;
-    }
+    const createFile = (relativePath: string, text: string) => files.create(relativePath, text);
 
     before(async () => {
         await activateBelleExtension();
-        const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(workspaceFolder != null, "the host was opened without a workspace folder");
-        folder = workspaceFolder.uri;
+        folder = files.folder;
     });
 
     after(async () => {
         await vscode.workspace.getConfiguration("belle", folder).update("evalSetGlobs", undefined, vscode.ConfigurationTarget.Workspace);
-        for (const uri of createdFiles) {
-            // Saved first, so that no dirty editor is left behind to ask about at shutdown
-            await vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString() && document.isDirty)?.save();
-            await vscode.workspace.fs.delete(uri, {recursive: true});
-        }
+        await files.removeAll();
     });
 
     describe("a malformed eval set named by belle.evalSetGlobs", function () {
@@ -126,7 +115,7 @@ describe("eval-set problems in the Problems view", function () {
 
     it("follows belle.evalSetGlobs, a pattern being relative to the workspace folder", async () => {
         const uri = await createFile("data/items.txt", item({class: "poetry"}) + "\n");
-        createdFiles.push(vscode.Uri.joinPath(folder, "data"));
+        files.track(vscode.Uri.joinPath(folder, "data"));
         await vscode.workspace.openTextDocument(uri);
         assert.deepEqual(belleDiagnostics(uri), [], "a .txt file is no eval set by default");
 

@@ -7,6 +7,7 @@ import {parseEvalSet} from "../../../server/eval/readEvalSet";
 import {evalItemKey} from "../../../server/eval/runEvalJob";
 import {evalRunRecord} from "../../support/evalRunRecordFixture";
 import {activateBelleExtension} from "./belleExtension";
+import {WorkspaceFiles} from "./WorkspaceFiles";
 
 const viewTimeoutMs = 10_000;
 
@@ -25,14 +26,8 @@ describe("the Eval Set view in the Explorer", function () {
     let view: EvalSetView;
     let folder: vscode.Uri;
     let evalSetUri: vscode.Uri;
-    const createdFiles: vscode.Uri[] = [];
-
-    async function createFile(relativePath: string, text: string): Promise<vscode.Uri> {
-        const uri = vscode.Uri.joinPath(folder, relativePath);
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-        createdFiles.push(uri);
-        return uri;
-    }
+    const files = new WorkspaceFiles();
+    const createFile = (relativePath: string, text: string) => files.create(relativePath, text);
 
     /** Resolves once `condition` holds for the view's data, checked now and each time the view redraws. */
     async function waitForView(description: string, condition: () => boolean): Promise<void> {
@@ -53,9 +48,7 @@ describe("the Eval Set view in the Explorer", function () {
 
     before(async () => {
         view = (await activateBelleExtension()).evalSetView;
-        const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-        assert.ok(workspaceFolder != null, "the host was opened without a workspace folder");
-        folder = workspaceFolder.uri;
+        folder = files.folder;
         const text = evalSetLines.join("\n") + "\n";
         evalSetUri = await createFile("tree_eval_set.jsonl", text);
         // A run of the eval set, written before it opens: open qa scored 0.8 and 0.5 (the third item not run),
@@ -74,7 +67,7 @@ describe("the Eval Set view in the Explorer", function () {
 
     after(async () => {
         await vscode.commands.executeCommand("workbench.action.closeAllEditors");
-        for (const uri of createdFiles) await vscode.workspace.fs.delete(uri, {recursive: true});
+        await files.removeAll();
     });
 
     it("shows the active eval set's classes with their item counts and the run's mean scores", async () => {
