@@ -1,16 +1,13 @@
 import path from "node:path";
 import {JsonlFileWriter} from "./JsonlFileWriter";
-import {readTrainingFile, type TrainingFileReadProgress} from "./readTrainingFile";
+import {readTrainingFile, type TrainingFileJobOptions} from "./readTrainingFile";
 import type {TrainingDataDiagnostic} from "./TrainingDataDiagnostic";
 import type {TrainingExample, TrainingFileLayout, TrainingFormat} from "./TrainingExample";
 
-export type ConvertTrainingFileOptions = {
+export type ConvertTrainingFileOptions = TrainingFileJobOptions & {
     to: TrainingFormat,
     /** Ids for single-turn records that have none become `<idPrefix>-<n>` (BELLE's converter's `dataset_name`); default: the input's file name. */
     idPrefix?: string,
-    maxDiagnostics?: number,
-    signal?: AbortSignal,
-    onProgress?: (progress: TrainingFileReadProgress) => void
 };
 
 export type ConvertTrainingFileResult = {

@@ -41,6 +41,12 @@ export type ReadTrainingFileOptions = {
     maxArrayBytes?: number
 };
 
+/** What every job over a training file (validate, convert, split) takes besides its own options. */
+export type TrainingFileJobOptions = Pick<ReadTrainingFileOptions, "signal" | "onProgress"> & {
+    /** Problems listed at most; the rest are only counted. */
+    maxDiagnostics?: number
+};
+
 /**
  * A file that is one JSON array is parsed whole, with positions for every value, which takes several times its size
  * in memory; above this it is refused with a diagnostic that says to make it JSONL, which is streamed at any size.

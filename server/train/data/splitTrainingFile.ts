@@ -1,12 +1,12 @@
 import path from "node:path";
 import {hashTrainingExample} from "./hashTrainingExample";
 import {JsonlFileWriter} from "./JsonlFileWriter";
-import {readTrainingFile, type TrainingFileReadProgress} from "./readTrainingFile";
+import {readTrainingFile, type TrainingFileJobOptions} from "./readTrainingFile";
 import type {TrainingDataDiagnostic} from "./TrainingDataDiagnostic";
 import type {TrainingFormat} from "./TrainingExample";
 import {TrainingDataError} from "./trainingDataErrors";
 
-export type SplitTrainingFileOptions = {
+export type SplitTrainingFileOptions = TrainingFileJobOptions & {
     /** Share of the examples for validation, strictly between 0 and 1 (BELLE's scripts use 0.01–0.05). */
     validationRatio: number,
     /** Another seed gives another split; the same seed always gives the same one. */
@@ -14,9 +14,6 @@ export type SplitTrainingFileOptions = {
     /** Default: `<name>.train.jsonl` and `<name>.validation.jsonl` beside the input. */
     trainPath?: string,
     validationPath?: string,
-    maxDiagnostics?: number,
-    signal?: AbortSignal,
-    onProgress?: (progress: TrainingFileReadProgress) => void
 };
 
 export type SplitTrainingFileResult = {
