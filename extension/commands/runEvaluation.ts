@@ -4,18 +4,20 @@ import * as vscode from "vscode";
 import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import {readEvalSetFile} from "../../server/eval/readEvalSet";
 import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
-import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../../server/eval/JudgePromptSet";
+import type {JudgePromptSet} from "../../server/eval/JudgePromptSet";
 import {runEvalJob, type EvalSampling} from "../../server/eval/runEvalJob";
 import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
-import {remoteApiKeySecret} from "../chat/ChatEndpoints";
 import {
-    evalSamplingLimits, isValidEvalSamplingValue, parseEvalSamplingInput, type EvalSamplingKey, type EvalSamplingSettings, type InvalidEvalSetting
+    evalSamplingLimits, parseEvalSamplingInput, type EvalSamplingKey, type EvalSamplingSettings, type InvalidEvalSetting
 } from "../config/evalSamplingSettings";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
+import {
+    configuredRemoteEndpoints, judgePromptsOfWorkspace, localEvalEndpoint, newRunFilePath, runsFolderOf, samplingOfRun
+} from "../evaluate/evalRunSetup";
 import {openEvalReport} from "./openEvalReport";
 
-export const judgeApiKeySecret = "belle.eval.judge.apiKey";
+export {judgeApiKeySecret} from "../evaluate/evalRunSetup";
 
 export interface RunEvaluationDependencies {
     engine: EngineSupervisor,
@@ -55,27 +57,21 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         label: `$(server-process) ${vscode.l10n.t("Local engine")}`,
         description: settings.model === "" ? vscode.l10n.t("no model selected") : settings.model,
         source: "local",
-        endpoint: async () => {
-            const ready = await deps.engine.ensureStarted();
-            return {baseUrl: `http://${ready.host}:${ready.port}/v1`, apiKey: ready.token, model: ready.model,
-                label: `${ready.model} (local engine)`};
-        }
+        endpoint: () => localEvalEndpoint(deps.engine)
     };
-    const remote: EndpointPick | null = settings.remoteUrl === "" ? null : {
+    const configured = configuredRemoteEndpoints(settings, deps.secrets);
+    const remote: EndpointPick | null = configured.remote == null ? null : {
         label: `$(cloud) ${vscode.l10n.t("Remote endpoint")}`,
-        description: `${settings.remoteModel} @ ${settings.remoteUrl}`,
+        description: configured.remote.describe,
         source: "remote",
-        endpoint: async () => ({baseUrl: settings.remoteUrl, apiKey: await deps.secrets.get(remoteApiKeySecret), model: settings.remoteModel})
+        endpoint: configured.remote.endpoint
     };
-    const judgeConfig = vscode.workspace.getConfiguration("belle.eval.judge");
-    const judgeUrl = judgeConfig.get<string>("url", "").trim().replace(/\/+$/, "");
-    const judgeModel = judgeConfig.get<string>("model", "").trim();
-    const dedicatedJudge: EndpointPick | null = judgeUrl === "" ? null : {
+    const dedicatedJudge: EndpointPick | null = configured.judge == null ? null : {
         label: `$(law) ${vscode.l10n.t("Judge endpoint")}`,
-        description: `${judgeModel} @ ${judgeUrl}`,
+        description: configured.judge.describe,
         detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\"."),
         source: "remote",
-        endpoint: async () => ({baseUrl: judgeUrl, apiKey: await deps.secrets.get(judgeApiKeySecret), model: judgeModel})
+        endpoint: configured.judge.endpoint
     };
     const candidates = [local, ...(remote == null ? [] : [remote])];
     const candidate = candidates.length === 1 ? local : await vscode.window.showQuickPick(candidates, {title: vscode.l10n.t("Model to evaluate")});
@@ -103,22 +99,16 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     if (sampleText == null) return;
     const sampleSize = sampleText.trim() === "" ? undefined : Number(sampleText.trim());
 
-    const workspaceFolder = vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath;
-    let judgePrompts = shippedJudgePrompts;
-    const overridePath = workspaceFolder == null ? null : path.join(workspaceFolder, ".belle", "judge-prompts.json");
-    if (overridePath != null && fs.existsSync(overridePath)) {
-        try {
-            judgePrompts = mergeJudgePromptsFromText(shippedJudgePrompts, fs.readFileSync(overridePath, "utf8"), overridePath);
-            deps.log.info(`[eval] judge prompts overridden by ${overridePath}`);
-        } catch (error) {
-            void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
-            return;
-        }
+    let judgePrompts: JudgePromptSet;
+    try {
+        judgePrompts = judgePromptsOfWorkspace(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath, deps.log);
+    } catch (error) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
+        return;
     }
 
-    const runsDir = path.join(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath ?? path.dirname(evalSetPath), ".belle", "runs");
     const resumeKey = `belle.eval.lastRun:${evalSetPath}`;
-    let runFilePath = path.join(runsDir, `${path.basename(evalSetPath).replace(/\.[^.]+$/, "")}-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
+    let runFilePath = newRunFilePath(runsFolderOf(evalSetUri), evalSetPath);
     const lastRun = deps.workspaceState.get<{runFilePath: string, total: number}>(resumeKey);
     // A resumed run keeps the sampling it started with: the run file refuses records made with other settings
     let sampling: EvalSampling | null = null;
@@ -258,15 +248,6 @@ function describeSampling(sampling: EvalSamplingSettings, withJudge: boolean): s
 function describeLimit(key: EvalSamplingKey): string {
     const {min, max, wholeNumber} = evalSamplingLimits[key];
     return wholeNumber ? vscode.l10n.t("Enter a whole number from {0} to {1}.", min, max) : vscode.l10n.t("Enter a number from {0} to {1}.", min, max);
-}
-
-/** The sampling a run file's header records, or null when it does not record a usable one. */
-function samplingOfRun(settings: Record<string, unknown> | undefined): EvalSampling | null {
-    if (settings == null) return null;
-    const {temperature, topP, maxTokens, seed} = settings;
-    if (!isValidEvalSamplingValue("temperature", temperature) || !isValidEvalSamplingValue("topP", topP) || !isValidEvalSamplingValue("maxTokens", maxTokens))
-        return null;
-    return {temperature, topP, maxTokens, ...(typeof seed === "number" ? {seed} : {})};
 }
 
 /** Not awaited: the wizard goes on with the default, and the message offers to fix the setting. */

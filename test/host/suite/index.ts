@@ -7,7 +7,9 @@ import {inHostReportEnd, inHostReportStart} from "../support/inHostReport";
  * `codeAutomationLog`; a rejected promise makes the workbench exit with code 1.
  */
 export async function run(): Promise<void> {
-    const mocha = new Mocha({ui: "bdd", reporter: "spec", color: false, timeout: 120_000, slow: 5_000});
+    // BELLE_HOST_GREP (inherited through code-server) runs only the matching in-host tests, while working on one suite
+    const grep = process.env.BELLE_HOST_GREP;
+    const mocha = new Mocha({ui: "bdd", reporter: "spec", color: false, timeout: 120_000, slow: 5_000, ...(grep ? {grep} : {})});
     // The suites are bundled into this file: give them mocha's globals (describe, it, ...) before they load,
     // as mocha does for each file it requires itself.
     mocha.suite.emit("pre-require", globalThis, "test/host/suite", mocha);
@@ -18,6 +20,7 @@ export async function run(): Promise<void> {
     await import("./evalSetTree.suite");
     await import("./evalSetAnnotation.suite");
     await import("./trainingJob.suite");
+    await import("./evaluateModel.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);
