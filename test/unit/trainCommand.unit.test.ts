@@ -41,7 +41,7 @@ describe("belle train (the CLI, built bundle)", () => {
         assert.match(stdout, /Format {10}single-turn, JSONL/);
         assert.match(stdout, /Examples {8}2 \(0 with several exchanges\), 4 turns, 3 lines, 1 bad/);
         assert.match(stdout, /Found 1 eval question in 1 training example \(1 exact\)/);
-        assert.match(stdout, /^ +1 +instruction +1 +1\.000 +yes$/m);
+        assert.match(stdout, /^ +1 +instruction +1 +1\.000 +exact$/m);
         assert.ok(stdout.includes(`${trainPath}:3:33: "output" must be a string, not a number (42). This record is skipped.`), stdout);
     });
 

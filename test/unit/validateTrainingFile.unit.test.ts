@@ -117,6 +117,22 @@ describe("validateTrainingFile", () => {
         assert.match(formatTrainingFileSummary(summary), /Found 4 eval questions in 4 training examples \(2 exact\)/);
     });
 
+    it("finds an eval question inside a much longer prompt, in other width and punctuation, and says so", async () => {
+        const evalSetPath = await file("eval_set.json", jsonl(evalItems));
+        const filePath = await file("train.jsonl", jsonl([
+            {instruction: `你是一名严谨的助手，请仔细阅读材料后作答。材料：${"长城是中国古代的军事防御工程。".repeat(6)}问题：请把下面这句话翻译成英文: 我今天很开心!回答时只给译文。`,
+                input: "", output: "I am very happy today."},
+            // Shares words with the questions but holds none of them whole
+            {instruction: "请把下面这段话翻译成法文，我们今天很开心地去了长城，写一首关于秋天的诗。", input: "", output: "……"},
+            {instruction: "先热身一下，再回答下面的问题并写出步骤。", input: "ＣＯＭＰＵＴＥ 不是这里的题目。接下来：计算12×8等于多少?请检查一遍。", output: "96"}
+        ]));
+        const summary = await validateTrainingFile(filePath, {evalSetPath});
+        const matches = summary.contamination?.matches.map((match) => [match.trainingLine, match.trainingField, match.evalIndex, match.exact, match.contained]);
+        assert.deepEqual(matches, [[1, "instruction", 1, false, true], [3, "input", 3, false, true]]);
+        assert.ok(summary.contamination!.matches.every((match) => match.similarity > 0 && match.similarity < 0.5), "the share of the text the question covers");
+        assert.match(formatTrainingFileSummary(summary), /inside a longer text/);
+    });
+
     it("checks every human turn of multi-turn data against the eval set", async () => {
         const evalSetPath = await file("eval_set.json", jsonl(evalItems));
         const filePath = await file("train.jsonl", jsonl([
@@ -128,7 +144,7 @@ describe("validateTrainingFile", () => {
         ]));
         const summary = await validateTrainingFile(filePath, {evalSetPath});
         assert.deepEqual(summary.contamination?.matches, [
-            {trainingLine: 1, trainingField: "conversations[2]", evalIndex: 0, evalLine: 1, similarity: 1, exact: true}
+            {trainingLine: 1, trainingField: "conversations[2]", evalIndex: 0, evalLine: 1, similarity: 1, exact: true, contained: false}
         ]);
         assert.equal(summary.counts.multiExchangeExamples, 1);
     });

@@ -43,15 +43,15 @@ export function formatTrainingFileSummary(summary: TrainingFileSummary): string 
     if (contamination != null) {
         out.push("");
         out.push(`Contamination with ${contamination.evalSetPath} (${number(contamination.evalItems)} questions` +
-            `${contamination.evalSetProblems === 0 ? "" : `, ${contamination.evalSetProblems} problems in the eval set`}; similarity ≥ ${contamination.threshold})`);
+            `${contamination.evalSetProblems === 0 ? "" : `, ${contamination.evalSetProblems} problems in the eval set`}; similarity ≥ ${contamination.threshold}, or the whole question inside a longer text)`);
         if (contamination.trainingExamples === 0)
             out.push("  None: no eval question is in the training data.");
         else {
             out.push(`  Found ${plural(contamination.evalItemsFound, "eval question")} in ${plural(contamination.trainingExamples, "training example")} ` +
                 `(${number(contamination.exactMatches)} exact). Remove them from the training data, or the eval scores will overstate the model.`);
-            const matchRows = [["training line", "field", "eval line", "similarity", "exact"]];
+            const matchRows = [["training line", "field", "eval line", "similarity", "match"]];
             for (const match of contamination.matches)
-                matchRows.push([String(match.trainingLine), match.trainingField, String(match.evalLine), match.similarity.toFixed(3), match.exact ? "yes" : "no"]);
+                matchRows.push([String(match.trainingLine), match.trainingField, String(match.evalLine), match.similarity.toFixed(3), match.exact ? "exact" : match.contained ? "inside a longer text" : "near"]);
             out.push(...table(matchRows, "  "));
             if (contamination.matchesNotListed > 0) out.push(`  … and ${number(contamination.matchesNotListed)} more`);
         }
