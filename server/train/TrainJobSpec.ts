@@ -7,8 +7,13 @@ import path from "node:path";
  *
  * ```json
  * {"version": 1, "baseModel": "../models/base-f32.gguf", "trainingFile": "../data/train.jsonl",
- *  "output": "../models/tuned.gguf", "epochs": 2, "learningRate": 0.0001, "contextTokens": 512, "lossOn": "assistant"}
+ *  "output": "../models/tuned.gguf", "epochs": 2, "learningRate": 0.0001, "contextTokens": 512, "lossOn": "assistant",
+ *  "validationSplit": 0.05}
  * ```
+ *
+ * A validation loss is reported after each epoch when the spec holds out examples: `validationSplit` (a share of the
+ * training file's examples, chosen by a hash of their content as `belle train split` does, so the same file always
+ * gives the same split) or `validationFile` (a file of its own), not both.
  */
 export type TrainJobSpec = {
     version: 1,
@@ -21,7 +26,11 @@ export type TrainJobSpec = {
     learningRate: number,
     /** Tokens per training window, a multiple of 256. */
     contextTokens: number,
-    lossOn: "assistant" | "all"
+    lossOn: "assistant" | "all",
+    /** Share of the training file's examples held out for validation, 0 to 0.5; 0 (the default) holds out none. */
+    validationSplit: number,
+    /** Validation examples from a file of their own (same formats as trainingFile); null when none. */
+    validationFile: string | null
 };
 
 export class TrainJobSpecError extends Error {
@@ -61,8 +70,15 @@ export async function readTrainJobSpec(specPath: string): Promise<TrainJobSpec> 
     if (contextTokens % 256 !== 0) fail("contextTokens", `must be a multiple of 256 (llama.cpp pads a training context to one), such as ${Math.ceil(contextTokens / 256) * 256}`);
     const lossOn = spec.lossOn ?? defaults.lossOn;
     if (lossOn !== "assistant" && lossOn !== "all") fail("lossOn", "must be \"assistant\" (BELLE's: answers only) or \"all\"");
+    const validationSplit = spec.validationSplit ?? 0;
+    if (typeof validationSplit !== "number" || !(validationSplit >= 0 && validationSplit <= 0.5))
+        fail("validationSplit", "must be a share of the examples from 0 to 0.5, such as 0.05");
+    const validationFile = spec.validationFile == null ? null : filePath("validationFile");
+    if (validationFile != null && (validationSplit as number) > 0)
+        fail("validationSplit", "cannot be used with \"validationFile\": hold out examples one way, not both");
     return {
         version: 1, baseModel: filePath("baseModel"), trainingFile: filePath("trainingFile"), output: filePath("output"),
-        epochs: positive("epochs", true), learningRate: positive("learningRate", false), contextTokens, lossOn: lossOn as "assistant" | "all"
+        epochs: positive("epochs", true), learningRate: positive("learningRate", false), contextTokens, lossOn: lossOn as "assistant" | "all",
+        validationSplit: validationSplit as number, validationFile
     };
 }

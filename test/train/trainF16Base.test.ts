@@ -23,6 +23,9 @@ describe("train: an F16 base model (converted to F32 first, since llama.cpp trai
                 examples: Array.from({length: 24}, () => [...turns]), contextTokens: 256, epochs: 4, learningRate: 3e-3, threads: 2
             }, {command: workerCommand});
             assert.ok(messages.some((message) => message.type === "converted"));
+            assert.equal(messages.find((message) => message.type === "dataset")?.validationWindows, 0);
+            // No validation examples, no validation loss
+            assert.ok(messages.every((message) => message.type !== "epoch" || (message.validationLoss === null && message.validationAccuracy === null)));
             const losses = messages.flatMap((message) => message.type === "epoch" ? [message.loss] : []);
             // Without the conversion the F16 weights stay frozen and the loss barely moves (12.94 → 12.81 measured)
             assert.ok(losses.at(-1)! < losses[0]! * 0.9, `losses ${losses.map((loss) => loss.toFixed(3)).join(" → ")}`);

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import {promisify} from "node:util";
 import {ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
+import {isValidationExample} from "../../server/train/data/splitTrainingFile";
 import {readTrainJobSpec} from "../../server/train/TrainJobSpec";
 import {repoRoot} from "../support/startEngineProcess";
 
@@ -34,9 +35,45 @@ describe("train: `belle train run <spec.json>` (the built CLI and worker bundle,
         const losses = [...stdout.matchAll(/^epoch (\d)\/2: loss ([\d.]+)/gm)].map((match) => Number(match[2]));
         assert.equal(losses.length, 2, stdout);
         assert.ok(losses.every((loss) => loss > 0 && Number.isFinite(loss)), stdout);
+        assert.doesNotMatch(stdout, /validation/, "no validation loss without held-out examples");
         assert.match(stdout, new RegExp(`saved ${path.join(folder, "out", "tuned.gguf").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
         const magic = (await fs.readFile(path.join(folder, "out", "tuned.gguf"))).subarray(0, 4).toString("latin1");
         assert.equal(magic, "GGUF");
+    });
+
+    it("holds out validationSplit of the examples by content and prints each epoch's validation loss", async () => {
+        const modelPath = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        const pairs = Array.from({length: 24}, (_, index) => [`${index + 1} 加 ${index + 2} 等于几？`, `${index + 1} 加 ${index + 2} 等于 ${2 * index + 3}。`]);
+        await fs.writeFile(path.join(folder, "split.jsonl"), pairs.map(([instruction, output]) => JSON.stringify({instruction, input: "", output})).join("\n") + "\n");
+        const specPath = path.join(folder, "split-job.json");
+        await fs.writeFile(specPath, JSON.stringify({version: 1, baseModel: modelPath, trainingFile: "split.jsonl", output: "split.gguf",
+            epochs: 2, learningRate: 0.003, contextTokens: 256, validationSplit: 0.25}));
+
+        const {stdout} = await run(process.execPath, [path.join(repoRoot, "bin", "belle.cjs"), "train", "run", specPath]);
+        // The same examples as `belle train split --validation 0.25` would hold out
+        const heldOut = pairs.filter(([question, answer]) => isValidationExample([{role: "user", text: question!}, {role: "assistant", text: answer!}], 0.25)).length;
+        assert.ok(heldOut > 0 && heldOut < pairs.length / 2, `${heldOut} held out`);
+        assert.match(stdout, new RegExp(`^${pairs.length - heldOut} examples → \\d+ windows .*; ${heldOut} validation examples → 1 windows$`, "m"));
+        const validationLosses = [...stdout.matchAll(/^epoch \d\/2: loss [\d.]+, accuracy [\d.]+, validation loss ([\d.]+), accuracy [\d.]+, \d+ tok\/s$/gm)]
+            .map((match) => Number(match[1]));
+        assert.equal(validationLosses.length, 2, stdout);
+        assert.ok(validationLosses.every((loss) => loss > 0 && Number.isFinite(loss)), stdout);
+    });
+
+    it("takes the validation examples from validationFile, listing its bad records, and prints the validation loss", async () => {
+        const modelPath = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        const record = (index: number) => JSON.stringify({instruction: `${index} 的平方是多少？`, input: "", output: `${index} 的平方是 ${index * index}。`});
+        await fs.writeFile(path.join(folder, "squares.jsonl"), Array.from({length: 16}, (_, index) => record(index + 1)).join("\n") + "\n");
+        await fs.writeFile(path.join(folder, "squares.validation.jsonl"), [record(20), "not json", record(21)].join("\n") + "\n");
+        const specPath = path.join(folder, "file-job.json");
+        await fs.writeFile(specPath, JSON.stringify({version: 1, baseModel: modelPath, trainingFile: "squares.jsonl", output: "squares.gguf",
+            epochs: 1, learningRate: 0.003, contextTokens: 256, validationFile: "squares.validation.jsonl"}));
+
+        const {stdout, stderr} = await run(process.execPath, [path.join(repoRoot, "bin", "belle.cjs"), "train", "run", specPath]);
+        assert.match(stderr, /squares\.validation\.jsonl:2:\d+: /);
+        // Two short examples, repeated to fill the one validation window
+        assert.match(stdout, /^16 examples → \d+ windows .*; 2 validation examples → 1 windows$/m);
+        assert.match(stdout, /^epoch 1\/1: loss [\d.]+, accuracy [\d.]+, validation loss \d+\.\d{4}, accuracy [\d.]+, \d+ tok\/s$/m);
     });
 
     it("refuses a spec with a clear message naming the file and the field", async () => {
@@ -45,12 +82,23 @@ describe("train: `belle train run <spec.json>` (the built CLI and worker bundle,
         await assert.rejects(readTrainJobSpec(specPath), /bad\.json: "contextTokens" must be a multiple of 256 .* such as 512/);
         await fs.writeFile(specPath, JSON.stringify({version: 1, trainingFile: "t.jsonl", output: "o.gguf"}));
         await assert.rejects(readTrainJobSpec(specPath), /bad\.json: "baseModel" must be a path/);
+        const required = {version: 1, baseModel: "m.gguf", trainingFile: "t.jsonl", output: "o.gguf"};
+        for (const validationSplit of [0.6, -0.1, "0.1"]) {
+            await fs.writeFile(specPath, JSON.stringify({...required, validationSplit}));
+            await assert.rejects(readTrainJobSpec(specPath), /bad\.json: "validationSplit" must be a share of the examples from 0 to 0\.5/);
+        }
+        await fs.writeFile(specPath, JSON.stringify({...required, validationSplit: 0.1, validationFile: "v.jsonl"}));
+        await assert.rejects(readTrainJobSpec(specPath), /bad\.json: "validationSplit" cannot be used with "validationFile"/);
+        await fs.writeFile(specPath, JSON.stringify({...required, validationFile: 7}));
+        await assert.rejects(readTrainJobSpec(specPath), /bad\.json: "validationFile" must be a path/);
+        await fs.writeFile(specPath, JSON.stringify({...required, validationSplit: 0, validationFile: "data/v.jsonl"}));
+        assert.equal((await readTrainJobSpec(specPath)).validationFile, path.join(folder, "data", "v.jsonl"));
         // The defaults fill what a spec leaves out; paths become absolute, from the spec's folder
         await fs.writeFile(specPath, JSON.stringify({version: 1, baseModel: "m.gguf", trainingFile: "t.jsonl", output: "o.gguf"}));
         const spec = await readTrainJobSpec(specPath);
         assert.deepEqual({...spec, baseModel: path.basename(spec.baseModel)}, {
             version: 1, baseModel: "m.gguf", trainingFile: path.join(folder, "t.jsonl"), output: path.join(folder, "o.gguf"), epochs: 2,
-            learningRate: 1e-4, contextTokens: 512, lossOn: "assistant"
+            learningRate: 1e-4, contextTokens: 512, lossOn: "assistant", validationSplit: 0, validationFile: null
         });
     });
 });

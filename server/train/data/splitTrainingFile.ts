@@ -3,7 +3,7 @@ import {hashTrainingExample} from "./hashTrainingExample";
 import {JsonlFileWriter} from "./JsonlFileWriter";
 import {readTrainingFile, type TrainingFileJobOptions} from "./readTrainingFile";
 import type {TrainingDataDiagnostic} from "./TrainingDataDiagnostic";
-import type {TrainingFormat} from "./TrainingExample";
+import type {TrainingFormat, TrainingTurn} from "./TrainingExample";
 import {TrainingDataError} from "./trainingDataErrors";
 
 export type SplitTrainingFileOptions = TrainingFileJobOptions & {
@@ -27,6 +27,11 @@ export type SplitTrainingFileResult = {
     diagnosticsNotListed: number
 };
 
+/** The side an example takes in a split: a hash of its content and the seed, compared with the ratio. */
+export function isValidationExample(turns: readonly TrainingTurn[], validationRatio: number, seed = 0): boolean {
+    return hashTrainingExample(turns, `belle-split:${seed}\n`).readUInt32BE(0) < Math.floor(validationRatio * 2 ** 32);
+}
+
 /**
  * Splits a training file into train and validation JSONL files, as a stream. Where an example goes depends only on
  * its content and the seed (a hash of both, compared with the ratio), so a re-run gives the same split, an example
@@ -44,8 +49,6 @@ export async function splitTrainingFile(inputPath: string, {
         trainPath: trainPath ?? `${base}.train.jsonl`, validationPath: validationPath ?? `${base}.validation.jsonl`,
         format: null, train: 0, validation: 0, skipped: 0, diagnostics: [], diagnosticsNotListed: 0
     };
-    const threshold = Math.floor(validationRatio * 2 ** 32);
-    const salt = `belle-split:${seed}\n`;
     const trainWriter = await JsonlFileWriter.create(result.trainPath);
     let validationWriter: JsonlFileWriter | null = null;
     try {
@@ -60,8 +63,7 @@ export async function splitTrainingFile(inputPath: string, {
                 else result.diagnosticsNotListed++;
                 continue;
             }
-            const digest = hashTrainingExample(entry.example.turns, salt);
-            if (digest.readUInt32BE(0) < threshold) {
+            if (isValidationExample(entry.example.turns, validationRatio, seed)) {
                 await validationWriter.writeLine(entry.recordJson);
                 result.validation++;
             } else {

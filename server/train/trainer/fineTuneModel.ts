@@ -17,6 +17,11 @@ export type FineTuneOptions = {
     outputPath: string,
     examples: readonly (readonly TrainingTurn[])[],
     /**
+     * Held out: packed into windows of their own after the training windows, evaluated (forward only) after each
+     * epoch's training for validationLoss. A set shorter than one window is repeated until it fills one.
+     */
+    validationExamples?: readonly (readonly TrainingTurn[])[],
+    /**
      * Tokens per training window; also the context the optimizer graph is built for. llama.cpp pads a context to
      * a multiple of 256, and the window must equal the context, so use a multiple of 256.
      */
@@ -41,17 +46,27 @@ export type FineTuneEpochReport = {
     /** Share of trained label tokens the model predicted (greedy). */
     accuracy: number,
     learningRate: number,
-    /** Tokens run through forward and backward passes (every position of every window). */
+    /** Tokens run through forward and backward passes (every position of every training window). */
     trainedTokens: number,
+    /** The training part of the epoch; the validation pass is not counted here nor in tokensPerSecond. */
     seconds: number,
-    tokensPerSecond: number
+    tokensPerSecond: number,
+    /** Mean cross-entropy per trained label token of the validation windows, after this epoch's training; null without them. */
+    validationLoss: number | null,
+    validationAccuracy: number | null
 };
 
 export type FineTuneProgress =
-    | {type: "dataset", windows: number, contextTokens: number, tokens: number, trainedLabelShare: number}
+    /** windows: training windows; tokens: the training examples' tokens; trainedLabelShare: of the training windows' labels. */
+    | {type: "dataset", windows: number, validationWindows: number, contextTokens: number, tokens: number, trainedLabelShare: number}
     /** The base was not F32 and was converted for training (the output is F32). */
     | {type: "converted", from: string, fileType: "F32"}
-    | {type: "batch", epoch: number, batch: number, batches: number}
+    /**
+     * After each training window (none for validation): loss and accuracy are the epoch's running means so far, per
+     * trained label token as in the epoch report (the last batch's are the epoch's), null while the windows so far hold
+     * no trained label (a prompt longer than a window); elapsedSeconds since the epoch began.
+     */
+    | {type: "batch", epoch: number, batch: number, batches: number, loss: number | null, accuracy: number | null, elapsedSeconds: number}
     | ({type: "epoch"} & FineTuneEpochReport);
 
 /**
@@ -59,11 +74,13 @@ export type FineTuneProgress =
  * the examples are packed into one token stream, cut into windows of contextTokens, trained on next-token loss
  * (on assistant tokens only by default, see AssistantLossMask), and the model is written back as a GGUF (to a
  * temp file, then renamed). llama.cpp does not train token_embd (a FIXME in llama_context::opt_init).
+ * Validation examples get windows of their own after the training ones, in the same dataset: llama_opt_epoch trains
+ * on the windows before its idata_split and then evaluates the rest, forward only, masked as the training ones.
  *
  * Blocks the thread for each epoch: run it in a worker process.
  */
 export function fineTuneModel(
-    {modelPath, outputPath, examples, contextTokens = 256, epochs = 2, learningRate = 1e-3, minLearningRate = learningRate,
+    {modelPath, outputPath, examples, validationExamples = [], contextTokens = 256, epochs = 2, learningRate = 1e-3, minLearningRate = learningRate,
         weightDecay = 0, threads = 2, lossOn = "assistant", binaries}: FineTuneOptions,
     {onProgress, signal}: {onProgress?(progress: FineTuneProgress): void, signal?: AbortSignal} = {}
 ): FineTuneEpochReport[] {
@@ -111,9 +128,23 @@ export function fineTuneModel(
         cleanups.push(() => library.llama_model_free(model));
 
         const vocab = library.llama_model_get_vocab(model);
-        const stream = packExamples(library, vocab, examples, contextTokens);
-        const mask = new AssistantLossMask(library, lossOn === "assistant" ? stream.trainable : stream.trainable.map(() => true),
-            contextTokens, stream.windows, library.llama_vocab_n_tokens(vocab));
+        const trainStream = packExamples(library, vocab, examples, contextTokens, {repeatToFill: false});
+        const validationStream = validationExamples.length === 0 ? null
+            : packExamples(library, vocab, validationExamples, contextTokens, {repeatToFill: true});
+        const trainWindows = trainStream.windows;
+        const validationWindows = validationStream?.windows ?? 0;
+        const windows = trainWindows + validationWindows;
+        const joined = <Values extends Int32Array | Uint8Array>(trainPart: Values, validationPart: Values | undefined, all: Values) => {
+            all.set(trainPart);
+            if (validationPart != null) all.set(validationPart, trainPart.length);
+            return all;
+        };
+        const inputs = joined(trainStream.inputs, validationStream?.inputs, new Int32Array(windows * contextTokens));
+        const labels = joined(trainStream.labels, validationStream?.labels, new Int32Array(windows * contextTokens));
+        const labelTrainable = lossOn === "assistant"
+            ? joined(trainStream.labelTrainable, validationStream?.labelTrainable, new Uint8Array(windows * contextTokens))
+            : new Uint8Array(windows * contextTokens).fill(1);
+        const mask = new AssistantLossMask(library, labelTrainable, contextTokens, windows, trainWindows, library.llama_vocab_n_tokens(vocab));
         const evalCallback = library.registerEvalCallback((_tensor, ask) => mask.onEvalCallback(ask));
         cleanups.push(() => evalCallback.unregister());
 
@@ -133,13 +164,19 @@ export function fineTuneModel(
             throw new FineTuneError(`llama.cpp made a context of ${library.llama_n_ctx(context)} tokens, not ${contextTokens}: use a multiple of 256`);
         library.applyThreadCount(context, library.llama_vocab_bos(vocab));
 
-        const dataset = library.ggml_opt_dataset_init(GgmlTypeId.I32, GgmlTypeId.I32, contextTokens, contextTokens, stream.windows, 1);
-        if (dataset == null)
-            throw new FineTuneError("ggml could not allocate the dataset");
-        cleanups.push(() => library.ggml_opt_dataset_free(dataset));
-        library.ggml_backend_tensor_set(library.ggml_opt_dataset_data(dataset), stream.inputs, 0, stream.inputs.byteLength);
-        library.ggml_backend_tensor_set(library.ggml_opt_dataset_labels(dataset), stream.labels, 0, stream.labels.byteLength);
-        report({type: "dataset", windows: stream.windows, contextTokens, tokens: stream.tokenCount, trainedLabelShare: mask.trainedLabelShare});
+        const createDataset = (datasetWindows: number) => {
+            const created = library.ggml_opt_dataset_init(GgmlTypeId.I32, GgmlTypeId.I32, contextTokens, contextTokens, datasetWindows, 1);
+            if (created == null)
+                throw new FineTuneError("ggml could not allocate the dataset");
+            cleanups.push(() => library.ggml_opt_dataset_free(created));
+            const values = datasetWindows * contextTokens;
+            library.ggml_backend_tensor_set(library.ggml_opt_dataset_data(created), inputs.subarray(0, values), 0, values * inputs.BYTES_PER_ELEMENT);
+            library.ggml_backend_tensor_set(library.ggml_opt_dataset_labels(created), labels.subarray(0, values), 0, values * labels.BYTES_PER_ELEMENT);
+            return created;
+        };
+        const dataset = createDataset(windows);
+        report({type: "dataset", windows: trainWindows, validationWindows, contextTokens, tokens: trainStream.tokenCount,
+            trainedLabelShare: mask.trainedLabelShare});
 
         const optimizerParams = library.allocateOptimizerParams();
         cleanups.push(() => optimizerParams.free());
@@ -159,17 +196,31 @@ export function fineTuneModel(
 
         const result = library.ggml_opt_result_init();
         cleanups.push(() => library.ggml_opt_result_free(result));
+        const validationResult = validationWindows === 0 ? null : library.ggml_opt_result_init();
+        if (validationResult != null) cleanups.push(() => library.ggml_opt_result_free(validationResult));
         let epoch = 0;
-        const epochCallback = library.registerEpochCallback((train, optContext, _result, batch, batches) => {
-            mask.onEvaluated(optContext, batch);
-            if (train) report({type: "batch", epoch, batch, batches});
+        let epochStartMs = 0;
+        let trainedUntilMs = 0;
+        const epochCallback = library.registerEpochCallback((train, optContext, batchResult, batch, batches) => {
+            mask.onEvaluated(optContext, train, batch);
+            if (!train) return;
+            const nowMs = performance.now();
+            if (batch === batches) trainedUntilMs = nowMs;
+            // Three small native reads per window (ggml_opt_result_loss sums the batch losses so far)
+            const {loss, accuracy} = library.readResult(batchResult);
+            const share = mask.trainedLabelShareOf(0, batch);
+            report({type: "batch", epoch, batch, batches, loss: share > 0 ? loss / share : null, accuracy: share > 0 ? accuracy / share : null,
+                elapsedSeconds: (nowMs - epochStartMs) / 1000});
         });
         cleanups.push(() => epochCallback.unregister());
 
         if (lossOn === "assistant") {
-            // A forward-only pass over the last window makes llama.cpp hand us its optimizer context, so that the
-            // first training step is masked too; it changes no weight and no optimizer state
-            library.llama_opt_epoch(context, dataset, null, result, stream.windows - 1, null, epochCallback.pointer);
+            // A forward-only pass over a one-window copy of window 0 makes llama.cpp hand us its optimizer context, so
+            // that the first training step is masked too. idata_split 0 trains nothing: llama_opt_epoch always trains
+            // on windows [0, idata_split) of its dataset, so an evaluation of a later window of the full dataset would
+            // first train on the windows before it, unmasked
+            const probe = createDataset(1);
+            library.llama_opt_epoch(context, probe, null, result, 0, null, epochCallback.pointer);
             if (!mask.hasOptimizerContext)
                 throw new LossMaskNotAppliedError("llama_opt_epoch did not call back after its evaluation pass");
         }
@@ -180,23 +231,30 @@ export function fineTuneModel(
             const alpha = epochs > 1 ? learningRate + (minLearningRate - learningRate) * epoch / (epochs - 1) : learningRate;
             setLearningRate(alpha);
             library.ggml_opt_result_reset(result);
+            if (validationResult != null) library.ggml_opt_result_reset(validationResult);
             const maskedBefore = mask.maskedWindows;
             mask.expectWindow(0);
-            const startMs = performance.now();
-            library.llama_opt_epoch(context, dataset, result, null, stream.windows, epochCallback.pointer, null);
-            const seconds = (performance.now() - startMs) / 1000;
+            epochStartMs = performance.now();
+            library.llama_opt_epoch(context, dataset, result, validationResult, trainWindows, epochCallback.pointer,
+                validationResult == null ? null : epochCallback.pointer);
+            const seconds = (trainedUntilMs - epochStartMs) / 1000;
             if (mask.failure != null)
                 throw new LossMaskNotAppliedError(mask.failure);
-            if (lossOn === "assistant" && mask.maskedWindows - maskedBefore !== stream.windows)
-                throw new LossMaskNotAppliedError(`the loss mask reached ${mask.maskedWindows - maskedBefore} of ${stream.windows} windows: ` +
+            // Training and validation windows alike: a validation window left unmasked would score the prompts too
+            if (lossOn === "assistant" && mask.maskedWindows - maskedBefore !== windows)
+                throw new LossMaskNotAppliedError(`the loss mask reached ${mask.maskedWindows - maskedBefore} of ${windows} windows: ` +
                     "this llama.cpp no longer runs cb_eval in its training path");
 
             // ggml averages over every label row; masked rows add 0 to the loss and never match a prediction
             const {loss, lossUncertainty, accuracy} = library.readResult(result);
             const share = mask.trainedLabelShare;
-            const trainedTokens = stream.windows * contextTokens;
-            const epochReport = {epoch, loss: loss / share, lossUncertainty: lossUncertainty / share, accuracy: accuracy / share,
-                learningRate: alpha, trainedTokens, seconds, tokensPerSecond: trainedTokens / seconds};
+            const trainedTokens = trainWindows * contextTokens;
+            const validation = validationResult == null ? null : library.readResult(validationResult);
+            const validationShare = mask.validationLabelShare;
+            const epochReport: FineTuneEpochReport = {epoch, loss: loss / share, lossUncertainty: lossUncertainty / share, accuracy: accuracy / share,
+                learningRate: alpha, trainedTokens, seconds, tokensPerSecond: trainedTokens / seconds,
+                validationLoss: validation != null && validationShare > 0 ? validation.loss / validationShare : null,
+                validationAccuracy: validation != null && validationShare > 0 ? validation.accuracy / validationShare : null};
             reports.push(epochReport);
             report({type: "epoch", ...epochReport});
         }
@@ -214,8 +272,12 @@ export function fineTuneModel(
     }
 }
 
-/** Packs the examples into one stream, cut into windows of contextTokens inputs with next-token labels. */
-function packExamples(library: LlamaTrainingLibrary, vocab: NativePointer, examples: FineTuneOptions["examples"], contextTokens: number) {
+/**
+ * Packs the examples into one stream, cut into windows of contextTokens inputs with next-token labels; the tail that
+ * fills no window is dropped. repeatToFill: a stream shorter than one window is repeated whole until it fills one.
+ */
+function packExamples(library: LlamaTrainingLibrary, vocab: NativePointer, examples: readonly (readonly TrainingTurn[])[], contextTokens: number,
+    {repeatToFill}: {repeatToFill: boolean}) {
     const tokens: number[] = [];
     const trainable: boolean[] = [];
     for (const turns of examples) {
@@ -223,15 +285,20 @@ function packExamples(library: LlamaTrainingLibrary, vocab: NativePointer, examp
         tokens.push(...example.tokens);
         trainable.push(...example.trainable);
     }
+    const tokenCount = tokens.length;
+    while (repeatToFill && tokenCount > 0 && tokens.length < contextTokens + 1) {
+        tokens.push(...tokens.slice(0, tokenCount));
+        trainable.push(...trainable.slice(0, tokenCount));
+    }
     const windows = Math.floor((tokens.length - 1) / contextTokens);
     if (windows < 1)
         throw new FineTuneError(`the examples give ${tokens.length} tokens, fewer than one window of ${contextTokens + 1}`);
 
     return {
         windows,
-        tokenCount: tokens.length,
-        trainable,
+        tokenCount,
         inputs: Int32Array.from(tokens.slice(0, windows * contextTokens)),
-        labels: Int32Array.from(tokens.slice(1, windows * contextTokens + 1))
+        labels: Int32Array.from(tokens.slice(1, windows * contextTokens + 1)),
+        labelTrainable: Uint8Array.from(trainable.slice(1, windows * contextTokens + 1), (value) => value ? 1 : 0)
     };
 }
