@@ -1,12 +1,13 @@
 // Builds the three bundles: extension (node, cjs, `vscode` external), server (node: dist/server.cjs, which
 // loads the esm dist/engine.mjs; node-llama-cpp external: native binaries, loaded only by the engine) and webview (browser: the chat, and the evaluation report
 // as dist/webview/report.js + report.css).
-//   node esbuild.mjs [--watch] [--production]
+//   node esbuild.mjs [--watch] [--production] [--outdir=<dir>]   (default dist; scripts/package-vsix.mjs builds elsewhere)
 import fs from "node:fs";
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
+const outDir = process.argv.find((arg) => arg.startsWith("--outdir="))?.slice("--outdir=".length) ?? "dist";
 
 const common = {
     bundle: true,
@@ -74,15 +75,25 @@ const builds = [
         platform: "browser",
         format: "esm",
         target: "es2022"
+    },
+    {
+        // the training view (live loss curves): dist/webview/train.js + train.css
+        ...common,
+        entryPoints: ["webview/train/main.ts"],
+        outfile: "dist/webview/train.js",
+        platform: "browser",
+        format: "esm",
+        target: "es2022"
     }
-].filter((options) => options.entryPoints.every((entry) => fs.existsSync(entry)));
+].filter((options) => options.entryPoints.every((entry) => fs.existsSync(entry)))
+    .map((options) => ({...options, outfile: options.outfile.replace(/^dist\//, `${outDir}/`)}));
 
 /** Codicons for `<vscode-icon>`: the webview may load files only from dist/webview (localResourceRoots). */
 function copyWebviewAssets() {
     if (!fs.existsSync("webview/main.ts")) return;
-    fs.mkdirSync("dist/webview/codicons", {recursive: true});
+    fs.mkdirSync(`${outDir}/webview/codicons`, {recursive: true});
     for (const file of ["codicon.css", "codicon.ttf"])
-        fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/codicons/${file}`);
+        fs.copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `${outDir}/webview/codicons/${file}`);
 }
 
 if (watch) {
@@ -93,6 +104,6 @@ if (watch) {
 } else {
     const results = await Promise.all(builds.map((options) => esbuild.build(options)));
     copyWebviewAssets();
-    fs.mkdirSync("dist", {recursive: true});
-    fs.writeFileSync("dist/meta.json", JSON.stringify(results.map((result) => result.metafile)));
+    fs.mkdirSync(outDir, {recursive: true});
+    fs.writeFileSync(`${outDir}/meta.json`, JSON.stringify(results.map((result) => result.metafile)));
 }

@@ -1,6 +1,7 @@
 import type * as vscode from "vscode";
 import type {EvalSetTreeProvider} from "./annotation/EvalSetTreeProvider";
 import type {EngineStatus} from "../webview/protocol/chatProtocol";
+import type {TrainingViewState} from "../webview/protocol/trainProtocol";
 
 /**
  * What `activate()` returns. Other extensions may use it; the tests inside the VS Code host use it to reach the
@@ -19,5 +20,7 @@ export interface BelleExtensionApi {
         restart(): Promise<void>
     },
     /** The data of the Explorer's Eval Set view (the active editor's eval set), as the view reads it. */
-    readonly evalSetView: Pick<EvalSetTreeProvider, "document" | "onDidChangeTreeData" | "getChildren" | "getTreeItem">
+    readonly evalSetView: Pick<EvalSetTreeProvider, "document" | "onDidChangeTreeData" | "getChildren" | "getTreeItem">,
+    /** What the open training views show: one state per job whose panel is open. */
+    readonly trainingViews: {readonly states: readonly TrainingViewState[]}
 }

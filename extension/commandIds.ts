@@ -21,7 +21,11 @@ export const commandIds = {
     selectEvalRun: "belle.selectEvalRun",
     revealEvalItem: "belle.revealEvalItem",
     trainModel: "belle.trainModel",
-    runTrainingJob: "belle.runTrainingJob"
+    runTrainingJob: "belle.runTrainingJob",
+    openSampleEvalSet: "belle.openSampleEvalSet",
+    startSampleTraining: "belle.startSampleTraining",
+    copyEndpointInfo: "belle.copyEndpointInfo",
+    evaluateModelAgainstLastRun: "belle.evaluateModelAgainstLastRun"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

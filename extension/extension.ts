@@ -14,7 +14,12 @@ import {EvalSetCodeActionProvider} from "./annotation/EvalSetCodeActionProvider"
 import {EvalSetCodeLensProvider} from "./annotation/EvalSetCodeLensProvider";
 import {EvalSetHoverProvider} from "./annotation/EvalSetHoverProvider";
 import {EvalRunIndex} from "./annotation/EvalRunIndex";
-import {runTrainingJob, trainModelWizard} from "./commands/trainModel";
+import {runTrainingJob, trainModelWizard, type TrainModelDependencies} from "./commands/trainModel";
+import {TrainingViewPanel} from "./train/TrainingViewPanel";
+import {openSampleEvalSet} from "./commands/openSampleEvalSet";
+import {startSampleTraining} from "./commands/startSampleTraining";
+import {copyEndpointInfo} from "./commands/copyEndpointInfo";
+import {evaluateModelAgainstLastRun, pickModelToEvaluate} from "./commands/evaluateModelAgainstRun";
 import {selectEvalRun} from "./annotation/selectEvalRun";
 import {EvalSetDocuments} from "./annotation/EvalSetDocuments";
 import {EvalSetTreeProvider} from "./annotation/EvalSetTreeProvider";
@@ -124,14 +129,28 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
-    const training = {
-        serverScriptPath, log,
+    const evaluateModel = {
+        engine, settings: readBelleSettings, secrets: context.secrets, log,
+        useModel: async (modelPath: string) => {
+            await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
+            await engine.restart();
+        }
+    };
+    const training: TrainModelDependencies = {
+        serverScriptPath, log, extensionUri: context.extensionUri,
         chatWith: async (modelPath: string) => {
             await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
             await vscode.commands.executeCommand(commandIds.restartEngine);
             await vscode.commands.executeCommand(commandIds.openChat);
+        },
+        evaluateWith: async (modelPath: string) => {
+            await evaluateModelAgainstLastRun(evaluateModel, modelPath);
         }
     };
+    register(commandIds.evaluateModelAgainstLastRun, async (uri?: unknown) => {
+        const modelPath = uri instanceof vscode.Uri ? uri.fsPath : await pickModelToEvaluate();
+        return modelPath == null ? null : evaluateModelAgainstLastRun(evaluateModel, modelPath);
+    });
     register(commandIds.trainModel, () => trainModelWizard(training));
     register(commandIds.runTrainingJob, async (uri?: unknown) => {
         const specUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
@@ -140,6 +159,16 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             return null;
         }
         return runTrainingJob(specUri, training);
+    });
+    register(commandIds.openSampleEvalSet, () => openSampleEvalSet(context.extensionUri));
+    register(commandIds.startSampleTraining, () => startSampleTraining(context.extensionUri, training));
+    register(commandIds.copyEndpointInfo, async () => {
+        try {
+            return await copyEndpointInfo(engine);
+        } catch (error) {
+            reportEngineError(error, log);
+            return undefined;
+        }
     });
     context.subscriptions.push(EvalReportSerializer.register(context.extensionUri));
     const evalSetDocuments = new EvalSetDocuments();
@@ -227,7 +256,8 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             stop: () => engine.stop(),
             restart: () => engine.restart()
         },
-        evalSetView: evalSetTree
+        evalSetView: evalSetTree,
+        trainingViews: {get states() { return TrainingViewPanel.openStates; }}
     };
 }
 

@@ -1,9 +1,11 @@
 import {execFile} from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {promisify} from "node:util";
 import * as vscode from "vscode";
 import {modelCatalog, type CatalogEntry} from "../../models/catalog/modelCatalog";
+import {findTrainedModels} from "../../server/train/findTrainedModels";
 import {ChecksumMismatchError, downloadModel} from "../../models/download/downloadModel";
 import {getModelsDir, resolveModelPath} from "../engine/resolveEngineLaunch";
 
@@ -31,6 +33,19 @@ function isDownloaded(entry: CatalogEntry): boolean {
     return fs.existsSync(path.join(getModelsDir(), entry.fileName));
 }
 
+/**
+ * The entry's memory need against this machine's RAM: "RAM ~4.8 GB · fits this machine's 16.0 GB". Above 3/4 of
+ * the RAM is "tight" (the editor and the OS need the rest); VRAM is not read here (the extension never loads
+ * llama.cpp): "Configure GPU Offload" shows it for the selected model.
+ */
+function describeMemoryFit(entry: CatalogEntry): string {
+    const totalBytes = os.totalmem();
+    const fit = entry.ramBytes <= totalBytes * 0.75 ? vscode.l10n.t("fits this machine's {0}", formatBytes(totalBytes))
+        : entry.ramBytes <= totalBytes ? vscode.l10n.t("tight for this machine's {0}", formatBytes(totalBytes))
+            : vscode.l10n.t("too big for this machine's {0}", formatBytes(totalBytes));
+    return `${vscode.l10n.t("RAM ~{0}", formatBytes(entry.ramBytes))} · ${fit}`;
+}
+
 function describeEntry(entry: CatalogEntry): string {
     return vscode.env.language.toLowerCase().startsWith("zh") ? entry.description.zh : entry.description.en;
 }
@@ -50,14 +65,29 @@ export async function selectModel(): Promise<void> {
         const downloaded = !entry.requiresConversion && isDownloaded(entry);
         picks.push({
             label: `${downloaded ? "$(check)" : entry.requiresConversion ? "$(tools)" : "$(cloud-download)"} ${entry.name}`,
-            description: [entry.quantization, formatBytes(entry.sizeBytes), vscode.l10n.t("RAM ~{0}", formatBytes(entry.ramBytes)),
+            description: [entry.quantization, formatBytes(entry.sizeBytes), describeMemoryFit(entry),
                 entry.id === current ? vscode.l10n.t("current") : ""].filter((part) => part !== "").join(" · "),
             detail: `${describeEntry(entry)} (${entry.license})`,
             action: entry.requiresConversion ? {kind: "convert", entry}
                 : downloaded ? {kind: "set", value: entry.id} : {kind: "download", entry}
         });
     }
-    const localFiles = await findLocalGgufFiles();
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === "file").map((folder) => folder.uri.fsPath);
+    const trained = await findTrainedModels(folders);
+    if (trained.length > 0) {
+        picks.push({label: vscode.l10n.t("Trained in this workspace"), kind: vscode.QuickPickItemKind.Separator});
+        for (const model of trained)
+            picks.push({
+                label: `$(mortar-board) ${model.name}`,
+                description: [vscode.l10n.t("from {0}", path.basename(model.baseModel)), vscode.l10n.t("{0} epochs on {1}", model.epochs, path.basename(model.trainingFile)),
+                    new Date(model.savedAtMs).toLocaleString(vscode.env.language), model.outputPath === current ? vscode.l10n.t("current") : ""]
+                    .filter((part) => part !== "").join(" · "),
+                detail: model.outputPath,
+                action: {kind: "set", value: model.outputPath}
+            });
+    }
+    const trainedPaths = new Set(trained.map((model) => model.outputPath));
+    const localFiles = (await findLocalGgufFiles()).filter((filePath) => !trainedPaths.has(filePath));
     if (localFiles.length > 0) {
         picks.push({label: vscode.l10n.t("Local files"), kind: vscode.QuickPickItemKind.Separator});
         for (const filePath of localFiles)
@@ -126,7 +156,7 @@ async function findLocalGgufFiles(): Promise<string[]> {
 export async function downloadModelCommand(): Promise<void> {
     const picks = modelCatalog.filter((entry) => entry.source != null).map((entry) => ({
         label: `${isDownloaded(entry) ? "$(check)" : "$(cloud-download)"} ${entry.name}`,
-        description: [entry.quantization, formatBytes(entry.sizeBytes), vscode.l10n.t("RAM ~{0}", formatBytes(entry.ramBytes))].join(" · "),
+        description: [entry.quantization, formatBytes(entry.sizeBytes), describeMemoryFit(entry)].join(" · "),
         detail: describeEntry(entry),
         entry
     }));

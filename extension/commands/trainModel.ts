@@ -4,13 +4,19 @@ import path from "node:path";
 import readline from "node:readline";
 import * as vscode from "vscode";
 import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
+import {TrainingViewPanel} from "../train/TrainingViewPanel";
+import {nextTrainWorkerMappingContext, trainWorkerMessageToViewEvents, type TrainWorkerMappingContext} from "../train/trainWorkerMessageToViewEvents";
 
 export type TrainModelDependencies = {
     /** dist/server.cjs: `train run` runs there, never in the extension host. */
     serverScriptPath: string,
     log: vscode.LogOutputChannel,
+    /** The extension's root: the training view's webview files are under dist/webview. */
+    extensionUri: vscode.Uri,
     /** Sets `belle.model` to the trained model and restarts the engine on it. */
-    chatWith(modelPath: string): Promise<void>
+    chatWith(modelPath: string): Promise<void>,
+    /** Evaluates the trained model; without it the training view has no "Evaluate It" button. */
+    evaluateWith?(modelPath: string): Promise<void>
 };
 
 /**
@@ -29,6 +35,12 @@ export async function trainModelWizard(dependencies: TrainModelDependencies): Pr
     if (baseModel == null) return;
     const trainingFile = await pickFile(title, vscode.l10n.t("Training data (BELLE single-turn or multi-turn JSONL)"), "**/*.{jsonl,json}", {JSON: ["jsonl", "json"]});
     if (trainingFile == null) return;
+    const validation = await vscode.window.showQuickPick([
+        {label: "5%", share: 0.05, description: vscode.l10n.t("held out by content: the same examples every run")},
+        {label: "10%", share: 0.1, description: ""},
+        {label: vscode.l10n.t("None"), share: 0, description: vscode.l10n.t("no validation loss")}
+    ], {title, placeHolder: vscode.l10n.t("Validation split: examples kept out of training to measure the validation loss each epoch")});
+    if (validation == null) return;
     const epochs = await askNumber(title, vscode.l10n.t("Epochs"), "2", (value) => Number.isInteger(value) && value >= 1 && value <= 1000);
     if (epochs == null) return;
     const learningRate = await askNumber(title, vscode.l10n.t("Learning rate"), "0.0001", (value) => value > 0 && value < 1);
@@ -48,6 +60,7 @@ export async function trainModelWizard(dependencies: TrainModelDependencies): Pr
     const relative = (uri: vscode.Uri) => path.relative(path.dirname(specUri.fsPath), uri.fsPath).split(path.sep).join("/");
     const spec = {
         version: 1, baseModel: relative(baseModel), trainingFile: relative(trainingFile), output: `../models/${name}.gguf`,
+        ...(validation.share > 0 ? {validationSplit: validation.share} : {}),
         epochs, learningRate, contextTokens: Number(context.label), lossOn: "assistant"
     };
     await fs.mkdir(path.join(folder.fsPath, ".belle", "models"), {recursive: true});
@@ -56,17 +69,40 @@ export async function trainModelWizard(dependencies: TrainModelDependencies): Pr
 }
 
 /**
- * Runs a job spec in a `belle train run` process with a cancellable progress notification (epoch, loss, tokens/s),
- * and offers the trained model for chat when it is saved. Resolves with the saved model's path, or null.
+ * Runs a job spec in a `belle train run` process, shown live in the job's training view (curves, figures, Cancel,
+ * and Chat / Evaluate / Reveal once saved) and in a short cancellable progress notification. Resolves with the
+ * saved model's path, or null.
  */
-export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log, chatWith}: TrainModelDependencies): Promise<string | null> {
+export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log, extensionUri, chatWith, evaluateWith}: TrainModelDependencies):
+    Promise<string | null> {
     const name = path.basename(specUri.fsPath, ".json");
+    let cancelJob: (() => void) | undefined;
+    let cancelledFromView = false;
+    const view = TrainingViewPanel.show(extensionUri, specUri.fsPath, name, {
+        cancel: () => {
+            cancelledFromView = true;
+            cancelJob?.();
+        },
+        chat: (modelPath) => void chatWith(modelPath),
+        evaluate: evaluateWith == null ? undefined : (modelPath) => void evaluateWith(modelPath),
+        reveal: (modelPath) => void revealModelFile(modelPath)
+    });
+    let mapping: TrainWorkerMappingContext = {
+        epochs: await readSpecEpochs(specUri), stepsPerEpoch: null, contextTokens: null,
+        notes: {
+            dataset: (windows, contextTokens, validationWindows) => validationWindows > 0
+                ? vscode.l10n.t("{0} training windows of {1} tokens, {2} validation windows", windows, contextTokens, validationWindows)
+                : vscode.l10n.t("{0} training windows of {1} tokens, no validation set", windows, contextTokens),
+            converted: (from) => vscode.l10n.t("The {0} base model was converted to F32 for training.", from)
+        }
+    };
     const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Training {0}", name), cancellable: true
-    }, (progress, token) => new Promise<{savedPath: string | null, error: string | null}>((resolve) => {
+    }, (progress, token) => new Promise<{savedPath: string | null, error: string | null, cancelled: boolean}>((resolve) => {
         const child = spawn(process.execPath, [serverScriptPath, "train", "run", specUri.fsPath, "--json-lines"], {
             stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
         });
+        cancelJob = () => child.kill("SIGKILL");
         token.onCancellationRequested(() => child.kill("SIGKILL"));
         let savedPath: string | null = null;
         let error: string | null = null;
@@ -83,24 +119,25 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
             } catch {
                 return;
             }
-            if (message.type === "dataset") {
-                progress.report({message: vscode.l10n.t("{0} windows of {1} tokens", message.windows, message.contextTokens)});
-            } else if (message.type === "epoch") {
+            view.report(trainWorkerMessageToViewEvents(message, mapping));
+            mapping = nextTrainWorkerMappingContext(mapping, message);
+            if (message.type === "epoch") {
                 epochs++;
                 log.info(`[train] epoch ${message.epoch + 1}: loss ${message.loss}, accuracy ${message.accuracy}, ${message.tokensPerSecond.toFixed(0)} tok/s`);
-                progress.report({
-                    message: vscode.l10n.t("epoch {0} · loss {1} · {2} tok/s", message.epoch + 1, message.loss.toFixed(3), message.tokensPerSecond.toFixed(0))
-                });
+                progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", message.epoch + 1, message.loss.toFixed(3))});
             } else if (message.type === "saved") savedPath = message.outputPath;
             else if (message.type === "error") error = `${message.name}: ${message.message}`;
         });
         child.on("close", (code) => {
-            if (savedPath == null && error == null && !token.isCancellationRequested)
+            const cancelled = savedPath == null && error == null && (token.isCancellationRequested || cancelledFromView);
+            if (savedPath == null && error == null && !cancelled)
                 error = stderr.trim().split("\n").at(-1) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
             log.info(`[train] ${name}: exit ${code}, ${epochs} epochs`);
-            resolve({savedPath, error});
+            resolve({savedPath, error, cancelled});
         });
     }));
+    if (result.cancelled) view.report([{kind: "status", status: "cancelled", message: null, outputPath: null}]);
+    else if (result.error != null) view.report([{kind: "status", status: "failed", message: result.error, outputPath: null}]);
     if (result.error != null) {
         const showLog = vscode.l10n.t("Show Logs");
         void vscode.window.showErrorMessage(vscode.l10n.t("Training {0} failed: {1}", name, result.error), showLog).then((picked) => {
@@ -114,6 +151,23 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
         if (picked === chat) void chatWith(result.savedPath!);
     });
     return result.savedPath;
+}
+
+/** The spec's epochs for the view's step total; null when the spec cannot be read (the job itself will say why). */
+async function readSpecEpochs(specUri: vscode.Uri): Promise<number | null> {
+    try {
+        const spec = JSON.parse(await fs.readFile(specUri.fsPath, "utf8")) as {epochs?: unknown};
+        // `belle train run` defaults to 2 epochs, as the wizard does
+        return spec.epochs === undefined ? 2 : Number.isInteger(spec.epochs) && (spec.epochs as number) > 0 ? spec.epochs as number : null;
+    } catch {
+        return null;
+    }
+}
+
+/** In the Explorer when the model is inside the workspace, else in the system's file manager. */
+async function revealModelFile(modelPath: string): Promise<void> {
+    const uri = vscode.Uri.file(modelPath);
+    await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(uri) != null ? "revealInExplorer" : "revealFileInOS", uri);
 }
 
 async function pickFile(title: string, placeHolder: string, glob: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {

@@ -16,6 +16,7 @@ import {
 import {reportStrings} from "../../webview/report/reportStrings";
 import {repoRoot} from "../support/startEngineProcess";
 import {chromiumPath} from "./ChatWebviewHost";
+import {applyDarkModernColours} from "./darkModernColours";
 
 const webviewDist = path.join(repoRoot, "dist", "webview");
 const contentTypes: Record<string, string> = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"};
@@ -404,6 +405,37 @@ describe("evaluation report webview in Chromium (extension side played by the te
         assert.equal(await notice.textContent(), message);
         assert.equal(await notice.getAttribute("role"), "alert");
         assert.equal(await webview.page.locator(".report").count(), 0);
+    });
+
+    it("looks like this in Chinese, in the Dark Modern theme (docs/screenshots/eval-report.png)", async () => {
+        const bundle = JSON.parse(fs.readFileSync(path.join(repoRoot, "l10n", "bundle.l10n.zh-cn.json"), "utf8")) as Record<string, string>;
+        const chinese = Object.fromEntries(Object.entries(reportStrings).map(([key, english]) => [key, bundle[english]!])) as typeof reportStrings;
+        // The walkthrough's sample eval set, answered by a model and by its fine-tuned version
+        const items = fs.readFileSync(path.join(repoRoot, "media", "walkthrough", "sample-eval-set.jsonl"), "utf8").trim().split("\n")
+            .map((line) => JSON.parse(line) as {question: string, std_answer: string, class: string});
+        const scores = [[0.9, 1], [0.8, 0.9], [0.4, 0.8], [0.7, 0.8], [0.6, 0.7], [0.5, 0.6], [1, 1], [0.3, 0.6]];
+        const answers = [
+            ["北京。", "中国的首都是北京。"], ["Paris.", "The capital of France is Paris."], ["5 个。", "5 - 2 + 3 = 6，现在有 6 个苹果。"],
+            ["星光咖啡、晨曦、豆香、慢时光、转角", "1. 拾光咖啡 2. 豆语 3. 慢半拍 4. 晨雾 5. 街角的猫"], ["该方案较好，就这样执行。", "此方案切实可行，建议按此执行。"],
+            ["Snow falls.", "Soft snow on sleeping fields, / the year exhales in white."], ["正面", "正面"],
+            ["sum(numbers)", "def sum_even(numbers):\n    return sum(n for n in numbers if n % 2 == 0)"]
+        ];
+        const records = (model: string, column: 0 | 1) => items.map((item, index) => record(index, item.class, scores[index]![column]!, {
+            itemKey: `${index}:sample`, question: item.question, stdAnswer: item.std_answer, model, judge: "gpt-4o",
+            answer: answers[index]![column]!, judgeReason: null
+        }));
+        const runOf = (model: string, column: 0 | 1): EvalRun => ({
+            header: {kind: "header", runId: `run-${model}`, evalSetPath: "eval_set_sample.jsonl", model, modelHash: null, judge: "gpt-4o",
+                settings: {}, createdAt: "2026-11-24T00:00:00Z"},
+            records: records(model, column)
+        });
+        const runs = [runOf("belle-7b-2m", 0), runOf("belle-7b-2m-tuned", 1)];
+        await show({report: compareEvalRuns(runs, {resamples: 200}), records: runs.map((each) => [...each.records]), strings: chinese});
+        await webview.page.setViewportSize({width: 1100, height: 800});
+        await webview.page.evaluate(applyDarkModernColours);
+        const screenshotPath = path.join(repoRoot, "docs", "screenshots", "eval-report.png");
+        await webview.page.screenshot({path: screenshotPath, fullPage: true});
+        assert.ok(fs.statSync(screenshotPath).size > 10_000);
     });
 
     it("uses the strings the extension sends, and every one has a Chinese translation", async () => {

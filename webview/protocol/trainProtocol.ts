@@ -59,7 +59,8 @@ export type TrainingViewAction = "cancel" | "chat" | "evaluate" | "reveal";
 export const trainingViewActions: readonly TrainingViewAction[] = ["cancel", "chat", "evaluate", "reveal"];
 
 export type ExtensionToTrainingViewMessage =
-    | {method: "train/state", params: {state: TrainingViewState, strings: Record<string, string>}}
+    /** `actions`: the buttons this host can serve (no "evaluate" when it cannot evaluate a model); each shows when the status allows it. */
+    | {method: "train/state", params: {state: TrainingViewState, strings: Record<string, string>, actions: TrainingViewAction[]}}
     | {method: "train/events", params: {events: TrainingViewEvent[], elapsedMs: number}};
 
 export type TrainingViewToExtensionMessage =
@@ -68,4 +69,24 @@ export type TrainingViewToExtensionMessage =
 
 export function isTrainingViewAction(value: unknown): value is TrainingViewAction {
     return typeof value === "string" && (trainingViewActions as readonly string[]).includes(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function isTrainingViewToExtensionMessage(value: unknown): value is TrainingViewToExtensionMessage {
+    if (!isRecord(value)) return false;
+    if (value.method === "ready") return Object.keys(value).length === 1;
+    return value.method === "train/action" && isRecord(value.params) && isTrainingViewAction(value.params.action);
+}
+
+export function isExtensionToTrainingViewMessage(value: unknown): value is ExtensionToTrainingViewMessage {
+    if (!isRecord(value) || !isRecord(value.params)) return false;
+    if (value.method === "train/state")
+        return isRecord(value.params.state) && Array.isArray(value.params.state.train) && isRecord(value.params.strings) &&
+            Array.isArray(value.params.actions) && value.params.actions.every(isTrainingViewAction);
+    if (value.method === "train/events")
+        return Array.isArray(value.params.events) && typeof value.params.elapsedMs === "number";
+    return false;
 }

@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
     await import("./evalSetTree.suite");
     await import("./evalSetAnnotation.suite");
     await import("./trainingJob.suite");
+    await import("./walkthrough.suite");
     await import("./evaluateModel.suite");
     await import("./engineSupervision.suite");
 

@@ -3,15 +3,17 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
 import {commandIds} from "../../../extension/commandIds";
+import type {BelleExtensionApi} from "../../../extension/BelleExtensionApi";
 import {ensureGeneratedModel} from "../../../models/generate/ensureGeneratedModel";
 import {activateBelleExtension} from "./belleExtension";
 
 describe("training jobs from VS Code (the generated tiny F32 model)", function () {
     let folder: vscode.Uri;
     let trainFolder: vscode.Uri;
+    let api: BelleExtensionApi;
 
     before(async () => {
-        await activateBelleExtension();
+        api = await activateBelleExtension();
         const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
         assert.ok(workspaceFolder != null, "the host was opened without a workspace folder");
         folder = workspaceFolder.uri;
@@ -22,7 +24,7 @@ describe("training jobs from VS Code (the generated tiny F32 model)", function (
         await vscode.workspace.fs.delete(trainFolder, {recursive: true});
     });
 
-    it("runs a saved job spec with BELLE: Run Training Job, in a process of its own, and saves the trained GGUF", async function () {
+    it("runs a saved job spec with BELLE: Run Training Job, in a process of its own, shows it in a training view, and saves the trained GGUF", async function () {
         this.timeout(120_000);
         const baseModel = await ensureGeneratedModel({shape: "tiny", type: "F32"});
         const record = (instruction: string, output: string) => JSON.stringify({instruction, input: "", output});
@@ -37,6 +39,13 @@ describe("training jobs from VS Code (the generated tiny F32 model)", function (
         const expected = path.join(trainFolder.fsPath, "tuned.gguf");
         assert.equal(saved, expected);
         assert.equal(fs.readFileSync(expected).subarray(0, 4).toString("latin1"), "GGUF");
+        const view = api.trainingViews.states.find((state) => state.name === "host-job");
+        assert.ok(view != null, "the job's training view is open");
+        assert.equal(view.status, "saved");
+        assert.equal(view.outputPath, expected);
+        assert.ok(view.train.length >= 1 && view.train.every((point) => Number.isFinite(point.loss)), "a loss curve");
+        assert.equal(view.epochs, 1);
+        assert.equal(view.step, view.stepsPerEpoch, "the curve ends at the last step of the one epoch");
     });
 
     it("reports a job whose base model is missing, and writes nothing", async function () {
@@ -47,5 +56,8 @@ describe("training jobs from VS Code (the generated tiny F32 model)", function (
         })));
         assert.equal(await vscode.commands.executeCommand<string | null>(commandIds.runTrainingJob, specUri), null);
         assert.equal(fs.existsSync(path.join(trainFolder.fsPath, "never.gguf")), false);
+        const view = api.trainingViews.states.find((state) => state.name === "broken-job");
+        assert.equal(view?.status, "failed");
+        assert.ok((view?.statusMessage ?? "") !== "", "the view says why");
     });
 });
