@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {execFile} from "node:child_process";
-import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {promisify} from "node:util";
@@ -9,6 +8,7 @@ import {uiStrings} from "../../webview/protocol/uiStrings";
 import {repoRoot} from "../support/startEngineProcess";
 import {bundleInHostSuite} from "./support/bundleInHostSuite";
 import {createWorkspaceFolder, type WorkspaceFolder} from "./support/createWorkspaceFolder";
+import {findProcessesInGroup} from "./support/findProcessesInGroup";
 import {findWebviewFrame} from "./support/findWebviewFrame";
 import {installVscodeHost} from "./support/installVscodeHost";
 import {launchChromium} from "./support/launchChromium";
@@ -195,7 +195,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
         it("answers again after its engine process is killed, keeping the conversation", async function () {
             this.timeout(firstAnswerTimeoutMs + 60_000);
             assert.ok(chat != null, "the chat did not open");
-            const engines = findProcesses(path.join(repoRoot, "dist", "server.cjs"), server.pid);
+            const engines = findProcessesInGroup(path.join(repoRoot, "dist", "server.cjs"), server.pid);
             assert.ok(engines.length > 0, "no engine process found");
             for (const pid of engines) process.kill(pid, "SIGKILL");
 
@@ -207,7 +207,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             await answers.nth(1).filter({hasText: cjk}).waitFor({timeout: firstAnswerTimeoutMs});
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             assert.match(await answers.first().innerText(), cjk, "the first answer is still there");
-            const restarted = findProcesses(path.join(repoRoot, "dist", "server.cjs"), server.pid);
+            const restarted = findProcessesInGroup(path.join(repoRoot, "dist", "server.cjs"), server.pid);
             assert.ok(restarted.length > 0 && restarted.every((pid) => !engines.includes(pid)), "a new engine process answered");
         });
 
@@ -301,24 +301,3 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
         });
     });
 });
-
-/**
- * PIDs of live processes in process group `groupId` (this test's code-server: never another test's engine) whose
- * command line has an argument equal to `scriptPath` (Linux /proc).
- */
-function findProcesses(scriptPath: string, groupId: number): number[] {
-    const found: number[] = [];
-    for (const entry of fsSync.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const stat = fsSync.readFileSync(`/proc/${entry}/stat`, "utf8");
-            // after the command name (in parentheses, may hold spaces): state, parent pid, process group
-            const processGroup = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
-            if (processGroup !== groupId) continue;
-            if (fsSync.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").includes(scriptPath)) found.push(Number(entry));
-        } catch {
-            // the process ended while we looked
-        }
-    }
-    return found;
-}

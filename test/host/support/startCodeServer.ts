@@ -1,7 +1,8 @@
-import {spawn} from "node:child_process";
+import {execFile, spawn} from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import {promisify} from "node:util";
 
 export type CodeServer = {
     /** Also the id of its process group: every process it starts (extension hosts, engines) is in it. */
@@ -32,10 +33,12 @@ const quietUserSettings = {
 /**
  * Starts code-server detached, in its own process group, on a free port of 127.0.0.1 with its own throwaway
  * user data, extensions folder and config (so nothing is written into the home folder), and waits until it
- * answers. `userSettings` are merged over quiet defaults into the user settings file.
+ * answers. `userSettings` are merged over quiet defaults into the user settings file; `installVsix` files are
+ * installed into its extensions folder first, as `code-server --install-extension` does for a user.
  */
-export async function startCodeServer(entryPath: string, {userSettings = {}, timeoutMs = 60_000}: {
+export async function startCodeServer(entryPath: string, {userSettings = {}, installVsix = [], timeoutMs = 60_000}: {
     userSettings?: Record<string, unknown>,
+    installVsix?: readonly string[],
     timeoutMs?: number
 } = {}): Promise<CodeServer> {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "belle-code-server-"));
@@ -48,6 +51,18 @@ export async function startCodeServer(entryPath: string, {userSettings = {}, tim
 
     // A VS Code terminal's variables would make code-server talk to that editor instead of serving its own.
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VSCODE_") && name !== "ELECTRON_RUN_AS_NODE"));
+    for (const vsixPath of installVsix) {
+        await promisify(execFile)(process.execPath, [
+            entryPath,
+            "--config", path.join(dataDir, "config.yaml"),
+            "--user-data-dir", userDataDir,
+            "--extensions-dir", path.join(dataDir, "extensions"),
+            "--install-extension", vsixPath
+        ], {env, timeout: timeoutMs}).catch(async (error: Error & {stdout?: string, stderr?: string}) => {
+            await fs.rm(dataDir, {recursive: true, force: true});
+            throw new Error(`code-server --install-extension ${vsixPath} failed: ${error.message}\n${error.stdout ?? ""}${error.stderr ?? ""}`);
+        });
+    }
     // Port 0: the server picks a free port and prints it, so no other process can take it in between.
     const child = spawn(process.execPath, [
         entryPath,
