@@ -22,6 +22,7 @@ export const commandIds = {
     revealEvalItem: "belle.revealEvalItem",
     trainModel: "belle.trainModel",
     runTrainingJob: "belle.runTrainingJob",
+    submitTrainingJobToSlurm: "belle.submitTrainingJobToSlurm",
     openSampleEvalSet: "belle.openSampleEvalSet",
     startSampleTraining: "belle.startSampleTraining",
     copyEndpointInfo: "belle.copyEndpointInfo",

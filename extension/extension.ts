@@ -14,6 +14,7 @@ import {EvalSetCodeActionProvider} from "./annotation/EvalSetCodeActionProvider"
 import {EvalSetCodeLensProvider} from "./annotation/EvalSetCodeLensProvider";
 import {EvalSetHoverProvider} from "./annotation/EvalSetHoverProvider";
 import {EvalRunIndex} from "./annotation/EvalRunIndex";
+import {submitTrainingJobToSlurm} from "./commands/submitTrainingJob";
 import {runTrainingJob, trainModelWizard, type TrainModelDependencies} from "./commands/trainModel";
 import {TrainingViewPanel} from "./train/TrainingViewPanel";
 import {openSampleEvalSet} from "./commands/openSampleEvalSet";
@@ -159,6 +160,14 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             return null;
         }
         return runTrainingJob(specUri, training);
+    });
+    register(commandIds.submitTrainingJobToSlurm, async (uri?: unknown) => {
+        const specUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+        if (specUri == null) {
+            void vscode.window.showInformationMessage(vscode.l10n.t("Open or select a training job (.belle/train/*.json) first."));
+            return null;
+        }
+        return submitTrainingJobToSlurm(specUri, training);
     });
     register(commandIds.openSampleEvalSet, () => openSampleEvalSet(context.extensionUri));
     register(commandIds.startSampleTraining, () => startSampleTraining(context.extensionUri, training));

@@ -5,7 +5,7 @@ import {parseArgs} from "node:util";
 import {convertTrainingFile} from "../train/data/convertTrainingFile";
 import {formatTrainingFileSummary} from "../train/data/formatTrainingFileSummary";
 import type {TrainingFileReadProgress} from "../train/data/readTrainingFile";
-import {splitTrainingFile} from "../train/data/splitTrainingFile";
+import {isValidationExample, splitTrainingFile} from "../train/data/splitTrainingFile";
 import {formatTrainingDataDiagnostic, type TrainingDataDiagnostic} from "../train/data/TrainingDataDiagnostic";
 import {validateTrainingFile} from "../train/data/validateTrainingFile";
 import type {TrainingTurn} from "../train/data/TrainingExample";
@@ -13,6 +13,7 @@ import {readTrainingFile} from "../train/data/readTrainingFile";
 import {readTrainJobSpec} from "../train/TrainJobSpec";
 import {runTrainWorker} from "../train/trainer/runTrainWorker";
 import {CliUsageError} from "./CliUsageError";
+import {trainSubmitCommand, trainSubmitUsage} from "./trainClusterCommand";
 import {resolveModelArgument} from "./resolveModelArgument";
 
 export const trainUsage = `belle train validate <file> [--eval-set <file>] [--model <file.gguf | embedded>] [--context-length <n>] [--json]
@@ -25,7 +26,10 @@ belle train split <file> --validation <share, e.g. 0.05> [--seed <n>] [--train-o
 belle train run <spec.json> [--json-lines]
     Full-parameter fine-tuning of an F32 GGUF with llama.cpp's training API, in a worker process. The spec:
     {"version": 1, "baseModel", "trainingFile", "output", "epochs": 2, "learningRate": 1e-4, "contextTokens": 512,
-     "lossOn": "assistant" | "all"} (paths relative to the spec's folder).`;
+     "lossOn": "assistant" | "all", "validationSplit": 0 to 0.5 | "validationFile"} (paths relative to the spec's folder).
+    validationSplit holds out that share of the examples (by content, as split does), validationFile a file of
+    its own; either gives a validation loss per epoch.
+${trainSubmitUsage}`;
 
 /** `belle train`: training-data checks and preparation, headless. */
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -35,15 +39,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
         case "convert": return convertCommand(rest);
         case "split": return splitCommand(rest);
         case "run": return runCommand(rest);
+        case "submit": return trainSubmitCommand(rest);
         default:
-            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert, split or run." : `Unknown train subcommand "${subcommand}".`);
+            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert, split, run or submit." : `Unknown train subcommand "${subcommand}".`);
     }
 }
 
 /**
  * `belle train run <spec.json>`: the built-in trainer on a job spec (`TrainJobSpec`), in a worker process; prints the
- * dataset, then loss, accuracy and speed per epoch, and the saved model. Bad records of the training file are listed
- * and skipped; a file with no valid example stops before any training.
+ * dataset, then loss, accuracy and speed per epoch (and the validation loss, when the spec holds out examples), and the
+ * saved model. Bad records of the training and validation files are listed and skipped; no valid example to train on
+ * (or, with validation asked for, none to validate on) stops before any training.
  */
 async function runCommand(argv: string[]): Promise<void> {
     const {values, positionals} = parseArgs({args: argv, allowPositionals: true, strict: true, options: {"json-lines": {type: "boolean", default: false}}});
@@ -51,18 +57,22 @@ async function runCommand(argv: string[]): Promise<void> {
     const jsonLines = values["json-lines"];
     const spec = await readTrainJobSpec(onePositional(positionals, "run needs the job spec (a .json file)."));
     const examples: TrainingTurn[][] = [];
-    let badRecords = 0;
-    const entries = readTrainingFile(spec.trainingFile, {signal: interruptSignal()});
-    for (let next = await entries.next(); next.done !== true; next = await entries.next()) {
-        if (next.value.kind === "example") examples.push(next.value.example.turns);
-        else if (badRecords++ < 20) process.stderr.write(`${formatTrainingDataDiagnostic(next.value.diagnostic)}\n`);
+    const validationExamples: TrainingTurn[][] = [];
+    for (const turns of await readExamples(spec.trainingFile)) {
+        // By content, as `belle train split` does: a re-run holds out the same examples, and duplicates stay together
+        if (spec.validationSplit > 0 && isValidationExample(turns, spec.validationSplit)) validationExamples.push(turns);
+        else examples.push(turns);
     }
-    if (badRecords > 0) process.stderr.write(`${badRecords} bad records skipped.\n`);
-    if (examples.length === 0) throw new CliUsageError(`${spec.trainingFile}: no valid training example; see \`belle train validate\`.`);
+    if (spec.validationFile != null) validationExamples.push(...await readExamples(spec.validationFile));
+    if (examples.length === 0)
+        throw new CliUsageError(`${spec.trainingFile}: no valid training example${spec.validationSplit > 0 && validationExamples.length > 0 ? " left after the validation split" : ""}; see \`belle train validate\`.`);
+    if (validationExamples.length === 0 && (spec.validationSplit > 0 || spec.validationFile != null))
+        throw new CliUsageError(spec.validationFile != null ? `${spec.validationFile}: no valid validation example.`
+            : `validationSplit ${spec.validationSplit} held out none of the ${examples.length} examples: use a larger share or a validationFile.`);
 
     const workerPath = path.join(path.dirname(fileURLToPath(import.meta.url)), "trainWorker.mjs");
     await runTrainWorker({
-        modelPath: spec.baseModel, outputPath: spec.output, examples, contextTokens: spec.contextTokens, epochs: spec.epochs,
+        modelPath: spec.baseModel, outputPath: spec.output, examples, validationExamples, contextTokens: spec.contextTokens, epochs: spec.epochs,
         learningRate: spec.learningRate, lossOn: spec.lossOn
     }, {
         command: [process.execPath, workerPath],
@@ -70,13 +80,29 @@ async function runCommand(argv: string[]): Promise<void> {
         onMessage: (message) => {
             if (jsonLines) process.stdout.write(`${JSON.stringify(message)}\n`);
             else if (message.type === "dataset")
-                process.stdout.write(`${examples.length} examples → ${message.windows} windows of ${message.contextTokens} tokens (${message.tokens} tokens, ${(message.trainedLabelShare * 100).toFixed(0)}% trained)\n`);
+                process.stdout.write(`${examples.length} examples → ${message.windows} windows of ${message.contextTokens} tokens (${message.tokens} tokens, ${(message.trainedLabelShare * 100).toFixed(0)}% trained)` +
+                    `${message.validationWindows === 0 ? "" : `; ${validationExamples.length} validation examples → ${message.validationWindows} windows`}\n`);
             else if (message.type === "epoch")
-                process.stdout.write(`epoch ${message.epoch + 1}/${spec.epochs}: loss ${message.loss.toFixed(4)}, accuracy ${message.accuracy.toFixed(3)}, ${message.tokensPerSecond.toFixed(0)} tok/s\n`);
+                process.stdout.write(`epoch ${message.epoch + 1}/${spec.epochs}: loss ${message.loss.toFixed(4)}, accuracy ${message.accuracy.toFixed(3)}` +
+                    `${message.validationLoss == null ? "" : `, validation loss ${message.validationLoss.toFixed(4)}, accuracy ${message.validationAccuracy?.toFixed(3)}`}` +
+                    `, ${message.tokensPerSecond.toFixed(0)} tok/s\n`);
             else if (message.type === "saved")
                 process.stdout.write(`saved ${message.outputPath}\n`);
         }
     });
+}
+
+/** A training file's valid examples; its bad records are listed on stderr (the first 20) and skipped. */
+async function readExamples(filePath: string): Promise<TrainingTurn[][]> {
+    const examples: TrainingTurn[][] = [];
+    let badRecords = 0;
+    const entries = readTrainingFile(filePath, {signal: interruptSignal()});
+    for (let next = await entries.next(); next.done !== true; next = await entries.next()) {
+        if (next.value.kind === "example") examples.push(next.value.example.turns);
+        else if (badRecords++ < 20) process.stderr.write(`${formatTrainingDataDiagnostic(next.value.diagnostic)}\n`);
+    }
+    if (badRecords > 0) process.stderr.write(`${filePath}: ${badRecords} bad records skipped.\n`);
+    return examples;
 }
 
 async function validateCommand(argv: string[]): Promise<void> {

@@ -311,7 +311,8 @@ export function slurmBatchScript(options: ExternalTrainerOptions, slurm: SlurmOp
     return lines.join("\n") + "\n";
 }
 
-function sbatchValue(value: string): string {
+/** A `#SBATCH` option value: sbatch reads these lines itself, so double quotes (not shell quoting) protect spaces. */
+export function sbatchValue(value: string): string {
     return /^[^\s"'\\]+$/.test(value) ? value : JSON.stringify(value);
 }
 
@@ -327,8 +328,9 @@ export function parseSbatchOutput(output: string): string | null {
     return parsable?.[1] ?? null;
 }
 
+/** `-t all`: without it squeue drops a job the moment it ends, although slurmctld still knows its final state. */
 export function squeueCommand(jobId: string): string {
-    return `squeue -h -j ${shellQuote(jobId)} -o %T`;
+    return `squeue -h -t all -j ${shellQuote(jobId)} -o %T`;
 }
 export function sacctCommand(jobId: string): string {
     return `sacct -n -P -j ${shellQuote(jobId)} -o State,ExitCode`;
@@ -347,6 +349,28 @@ function normalizeState(text: string): SlurmJobState {
     // sacct prints `CANCELLED by 1000` and may truncate or suffix with `+`.
     const word = text.trim().split(/\s+/)[0]?.replace(/\+$/, "").toUpperCase() ?? "";
     return (slurmJobStates as readonly string[]).includes(word) ? word as SlurmJobState : "UNKNOWN";
+}
+
+export function scontrolShowJobCommand(jobId: string): string {
+    return `scontrol show job -o ${shellQuote(jobId)}`;
+}
+
+/**
+ * `scontrol show job -o`: `JobState=FAILED Reason=NonZeroExitCode … ExitCode=3:0 …` on one line. What a cluster
+ * without an accounting database (sacct: "Slurm accounting storage is disabled") still says about a finished job,
+ * for MinJobAge seconds after it ended.
+ */
+export function parseScontrolJobState(output: string): SlurmJobStatus | null {
+    const stateText = /(?:^|\s)JobState=(\S+)/.exec(output)?.[1];
+    if (stateText === undefined) return null;
+    const state = normalizeState(stateText);
+    const status: SlurmJobStatus = {state, finished: finishedStates.has(state)};
+    const exit = /(?:^|\s)ExitCode=(\d+):(\d+)/.exec(output);
+    if (exit != null) {
+        status.exitCode = Number(exit[1]);
+        status.signal = Number(exit[2]);
+    }
+    return status;
 }
 
 /** squeue's `%T` output; empty output means the job has left the queue (ask sacct), so null. */
