@@ -246,7 +246,7 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration("belle")) return;
         endpoints.refresh();
-        const engineKeys = ["model", "gpuLayers", "backend", "contextSize", "parallel", "threads"];
+        const engineKeys = ["model", "gpuLayers", "backend", "contextSize", "parallel", "threads", "loraAdapters"];
         const engineChanged = engineKeys.some((key) => event.affectsConfiguration(`belle.${key}`));
         if (engineChanged && engine.pid != null) {
             log.info("[engine] settings changed: restarting the engine");

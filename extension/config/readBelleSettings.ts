@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
 import type {ConversationSettings} from "../../webview/protocol/chatProtocol";
+import {readLoraAdapterSettings, type LoraAdapterSetting} from "./loraAdapterSettings";
 import {readEvalSamplingSettings, type EvalSamplingSettings, type InvalidEvalSetting} from "./evalSamplingSettings";
 
 export interface BelleSettings {
@@ -10,6 +11,8 @@ export interface BelleSettings {
     contextSize: number,
     parallel: number,
     threads: "auto" | number,
+    /** `belle.loraAdapters`: applied by the engine on top of the model, in order. */
+    loraAdapters: LoraAdapterSetting[],
     conversationDefaults: ConversationSettings,
     remoteUrl: string,
     remoteModel: string,
@@ -41,6 +44,7 @@ export function readBelleSettings(): BelleSettings {
         contextSize: Math.round(number("contextSize", 4096, 256, 1 << 20)),
         parallel: Math.round(number("parallel", 4, 1, 64)),
         threads: autoOrCount("threads") === 0 ? "auto" : autoOrCount("threads"),
+        loraAdapters: readLoraAdapterSettings(config.get<unknown>("loraAdapters")),
         conversationDefaults: {
             systemPrompt: config.get<string>("systemPrompt", ""),
             temperature: number("temperature", 0.7, 0, 2),

@@ -4,6 +4,7 @@ import path from "node:path";
 import * as vscode from "vscode";
 import {findCatalogEntry} from "../../models/catalog/modelCatalog";
 import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
+import {loraAdapterArgs} from "../config/loraAdapterSettings";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineLaunch} from "./EngineSupervisor";
 
@@ -22,7 +23,8 @@ export function resolveEngineLaunch(settings: BelleSettings): EngineLaunch {
             "--backend", settings.backend,
             "--ctx-size", String(settings.contextSize),
             "--parallel", String(settings.parallel),
-            "--threads", String(settings.threads)
+            "--threads", String(settings.threads),
+            ...loraAdapterArgs(settings.loraAdapters.map(({path: setting, scale}) => ({path: resolveLoraAdapterPath(setting), scale})))
         ],
         displayModel: modelPath === "embedded" ? vscode.l10n.t("demo model") : path.basename(modelPath).replace(/\.gguf$/i, "")
     };
@@ -39,12 +41,24 @@ export function resolveModelPath(model: string): string {
             throw new Error(vscode.l10n.t("Model \"{0}\" is not downloaded yet. Run \"BELLE: Download Model\".", entry.name));
         return filePath;
     }
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const expanded = model
-        .replace(/^~(?=$|[\\/])/, os.homedir())
-        .replace(/\$\{workspaceFolder\}/g, folder ?? "");
-    const filePath = path.isAbsolute(expanded) || folder == null ? path.resolve(expanded) : path.resolve(folder, expanded);
+    const filePath = resolveSettingPath(model);
     if (!fs.existsSync(filePath))
         throw new Error(vscode.l10n.t("Model file not found: {0}. Check the \"belle.model\" setting or run \"BELLE: Select Model\".", filePath));
     return filePath;
+}
+
+function resolveLoraAdapterPath(setting: string): string {
+    const filePath = resolveSettingPath(setting);
+    if (!fs.existsSync(filePath))
+        throw new Error(vscode.l10n.t("LoRA adapter file not found: {0}. Check the \"belle.loraAdapters\" setting.", filePath));
+    return filePath;
+}
+
+/** A path from a setting: `~` is the home folder, `${workspaceFolder}` and relative paths the first workspace folder. */
+function resolveSettingPath(setting: string): string {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const expanded = setting
+        .replace(/^~(?=$|[\\/])/, os.homedir())
+        .replace(/\$\{workspaceFolder\}/g, folder ?? "");
+    return path.isAbsolute(expanded) || folder == null ? path.resolve(expanded) : path.resolve(folder, expanded);
 }

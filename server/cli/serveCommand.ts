@@ -3,11 +3,13 @@ import {parseArgs} from "node:util";
 import {LlamaEngine, type GpuBackend, type PromptFormat} from "../engine/LlamaEngine";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {CliUsageError} from "./CliUsageError";
+import {parseLoraArgument} from "./parseLoraArgument";
 import {resolveModelArgument} from "./resolveModelArgument";
 
 export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
 
   --model <path>          GGUF model to serve; "embedded" generates the built-in demo model (no download)
+  --lora <file>[:scale]   LoRA adapter GGUF to apply on the model (repeatable; scale [1])
   --gpu-layers <n|auto>   layers to offload to the GPU (0 = CPU only)          [auto]
   --backend <name>        auto | cuda | vulkan | metal | cpu                   [auto]
   --ctx-size <n>          context tokens per sequence                          [4096]
@@ -28,6 +30,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         args: argv,
         options: {
             model: {type: "string"},
+            lora: {type: "string", multiple: true, default: []},
             "gpu-layers": {type: "string", default: "auto"},
             backend: {type: "string", default: "auto"},
             "ctx-size": {type: "string", default: "4096"},
@@ -49,10 +52,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
 
+    const loraAdapters = values.lora.map(parseLoraArgument);
     const modelPath = await resolveModelArgument(values.model);
     const token = process.env.BELLE_API_TOKEN ?? crypto.randomBytes(24).toString("base64url");
 
-    log(`[engine] loading ${modelPath}`);
+    log(`[engine] loading ${modelPath}${loraAdapters.map(({filePath, scale}) => ` + LoRA ${filePath} (scale ${scale})`).join("")}`);
     const engine = await LlamaEngine.load({
         modelPath,
         gpuLayers: values["gpu-layers"] === "auto" ? "auto" : integer(values["gpu-layers"], "--gpu-layers", 0),
@@ -62,6 +66,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1),
         promptFormat,
         maxQueued: integer(values["max-queue"], "--max-queue", 0),
+        loraAdapters,
         log
     });
     const server = await EngineHttpServer.listen(engine, {
@@ -76,7 +81,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
     const info = engine.info;
     process.stdout.write(`${JSON.stringify({event: "ready", port: server.port, host: values.host, token, ...info})}\n`);
-    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens)`);
+    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens${info.loraAdapters.length === 0 ? "" : `, ${info.loraAdapters.length} LoRA adapter(s)`})`);
     if (process.stdout.isTTY)
         log(`  try: curl http://127.0.0.1:${server.port}/v1/chat/completions -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"你好"}],"max_tokens":32}'`);
 

@@ -3,6 +3,7 @@ import {
     getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
     type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
+import {checkLoraAdapters, InvalidLoraAdapterError, type LoraAdapterOption} from "./checkLoraAdapters";
 import {ContextLengthExceededError} from "./engineErrors";
 import {BelleChatWrapper} from "./BelleChatWrapper";
 import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
@@ -27,7 +28,16 @@ export type EngineOptions = {
     /** `auto`: the model's own chat template, or BELLE's format when the model has none. */
     promptFormat?: PromptFormat,
     maxQueued?: number,
+    /** Applied on top of the model in every sequence; checked against the model before it loads. */
+    loraAdapters?: readonly LoraAdapterOption[],
     log?: (line: string) => void
+};
+
+export type LoadedLoraAdapter = {
+    path: string,
+    /** The adapter's `general.name`, null when it has none. */
+    name: string | null,
+    scale: number
 };
 
 export type EngineInfo = {
@@ -43,7 +53,8 @@ export type EngineInfo = {
     queued: number,
     /** Grammars built from `response_format` JSON schemas and kept for the next request with the same schema. */
     cachedGrammars: number,
-    flashAttention: boolean
+    flashAttention: boolean,
+    loraAdapters: LoadedLoraAdapter[]
 };
 
 /**
@@ -64,7 +75,8 @@ export class LlamaEngine {
         private readonly _threads: number,
         private readonly _modelPath: string,
         maxQueued: number,
-        private readonly _flashAttention: boolean
+        private readonly _flashAttention: boolean,
+        private readonly _loraAdapters: readonly LoadedLoraAdapter[]
     ) {
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
@@ -73,8 +85,10 @@ export class LlamaEngine {
 
     public static async load({
         modelPath, gpuLayers = "auto", backend = "auto", contextSize = 4096, parallel = 4, threads = "auto",
-        promptFormat = "auto", maxQueued = 64, log = () => undefined
+        promptFormat = "auto", maxQueued = 64, loraAdapters = [], log = () => undefined
     }: EngineOptions): Promise<LlamaEngine> {
+        const adapterNames = await checkLoraAdapters(modelPath, loraAdapters);
+        const loadedAdapters = loraAdapters.map(({filePath, scale}, index): LoadedLoraAdapter => ({path: filePath, name: adapterNames[index]!, scale}));
         const threadCount = resolveThreadCount(threads);
         const llama = await getLlama({
             gpu: backend === "auto" ? "auto" : backend === "cpu" ? false : backend,
@@ -89,6 +103,7 @@ export class LlamaEngine {
             contextSize,
             sequences: parallel,
             threads: {ideal: threadCount, min: threadCount},
+            lora: loraAdapters.length === 0 ? undefined : {adapters: loraAdapters.map(({filePath, scale}) => ({filePath, scale}))},
             batching: {
                 itemPrioritizationStrategy: createSequenceOrderedStrategy(
                     () => (createdContext as unknown as {_queuedDecodes?: QueuedDecodeView[]} | undefined)?._queuedDecodes
@@ -99,9 +114,19 @@ export class LlamaEngine {
         // backend that cannot use it falls back to the plain attention rather than failing to start.
         let flashAttention = true;
         const context = await model.createContext({...contextOptions, flashAttention: true}).catch((error: unknown) => {
+            if (isLoraLoadError(error)) throw error;
             log(`[engine] flash attention unavailable (${error instanceof Error ? error.message : String(error)}); using standard attention`);
             flashAttention = false;
             return model.createContext(contextOptions);
+        }).catch(async (error: unknown) => {
+            if (!isLoraLoadError(error)) throw error;
+            // The headers passed checkLoraAdapters; llama.cpp's own log line above says what it disliked
+            await model.dispose();
+            await llama.dispose();
+            throw new InvalidLoraAdapterError(
+                loraAdapters.map(({filePath}) => filePath).join(", "), `llama.cpp could not apply it (${(error as Error).message})`,
+                "See the [llama.cpp] lines above; convert the adapter again with the llama.cpp that node-llama-cpp bundles."
+            );
         });
         createdContext = context;
 
@@ -109,7 +134,8 @@ export class LlamaEngine {
         const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
         const chatWrapper = useBelle ? new BelleChatWrapper() : resolveChatWrapper(model);
         return new LlamaEngine(
-            llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention
+            llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention,
+            loadedAdapters
         );
     }
 
@@ -134,7 +160,8 @@ export class LlamaEngine {
             slotsBusy: this._pool.busy,
             queued: this._pool.queued,
             cachedGrammars: this._grammars.size,
-            flashAttention: this._flashAttention
+            flashAttention: this._flashAttention,
+            loraAdapters: this._loraAdapters.map((adapter) => ({...adapter}))
         };
     }
 
@@ -278,6 +305,11 @@ export class LlamaEngine {
             .filter((stop) => stop !== "");
         return {tokens, stopStrings: [...new Set([...userStops, ...textStops])]};
     }
+}
+
+/** node-llama-cpp's message when llama.cpp's `llama_adapter_lora_init` fails (AddonModel.cpp). */
+function isLoraLoadError(error: unknown): boolean {
+    return error instanceof Error && /LoRA adapter/i.test(error.message);
 }
 
 function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
