@@ -6,6 +6,7 @@ import {ChatWebviews} from "./chat/ChatWebviews";
 import {ConversationStore} from "./chat/ConversationStore";
 import {commandIds} from "./commandIds";
 import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
+import {downloadCudaBinariesCommand, prepareCudaBinariesForEngineStart} from "./commands/cudaCommands";
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
 import {judgeApiKeySecret, runEvaluation} from "./commands/runEvaluation";
 import {SelectionEvaluator} from "./evaluate/SelectionEvaluator";
@@ -15,6 +16,7 @@ import {EvalSetCodeLensProvider} from "./annotation/EvalSetCodeLensProvider";
 import {EvalSetHoverProvider} from "./annotation/EvalSetHoverProvider";
 import {EvalRunIndex} from "./annotation/EvalRunIndex";
 import {submitTrainingJobToSlurm} from "./commands/submitTrainingJob";
+import {prepareExternalTraining} from "./commands/prepareExternalTraining";
 import {runTrainingJob, trainModelWizard, type TrainModelDependencies} from "./commands/trainModel";
 import {TrainingViewPanel} from "./train/TrainingViewPanel";
 import {openSampleEvalSet} from "./commands/openSampleEvalSet";
@@ -42,10 +44,16 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     context.subscriptions.push(log);
     const serverScriptPath = context.asAbsolutePath("dist/server.cjs");
 
+    const cudaBinaries = {context, log};
     const engine = new EngineSupervisor({
         serverScriptPath,
         log,
-        resolveLaunch: async () => resolveEngineLaunch(readBelleSettings())
+        resolveLaunch: async () => {
+            const settings = readBelleSettings();
+            const launch = resolveEngineLaunch(settings);
+            await prepareCudaBinariesForEngineStart(cudaBinaries, settings);
+            return launch;
+        }
     });
     supervisor = engine;
     context.subscriptions.push(engine);
@@ -97,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     });
     register(commandIds.selectModel, () => selectModel());
     register(commandIds.downloadModel, () => downloadModelCommand());
+    register(commandIds.downloadCudaBinaries, () => downloadCudaBinariesCommand(cudaBinaries));
     register(commandIds.configureGpuOffload, () => configureGpuOffload(serverScriptPath, log));
     register(commandIds.sendSelectionToChat, () => {
         const editor = vscode.window.activeTextEditor;
@@ -168,6 +177,14 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             return null;
         }
         return submitTrainingJobToSlurm(specUri, training);
+    });
+    register(commandIds.prepareExternalTraining, async (uri?: unknown) => {
+        const specUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+        if (specUri == null) {
+            void vscode.window.showInformationMessage(vscode.l10n.t("Open or select a training job (.belle/train/*.json) first."));
+            return;
+        }
+        return prepareExternalTraining(specUri, training);
     });
     register(commandIds.openSampleEvalSet, () => openSampleEvalSet(context.extensionUri));
     register(commandIds.startSampleTraining, () => startSampleTraining(context.extensionUri, training));
