@@ -14,6 +14,7 @@ import {readTrainJobSpec} from "../train/TrainJobSpec";
 import {runTrainWorker} from "../train/trainer/runTrainWorker";
 import {CliUsageError} from "./CliUsageError";
 import {trainSubmitCommand, trainSubmitUsage} from "./trainClusterCommand";
+import {trainExternalCommand, trainExternalUsage} from "./trainExternalCommand";
 import {resolveModelArgument} from "./resolveModelArgument";
 
 export const trainUsage = `belle train validate <file> [--eval-set <file>] [--model <file.gguf | embedded>] [--context-length <n>] [--json]
@@ -29,7 +30,8 @@ belle train run <spec.json> [--json-lines]
      "lossOn": "assistant" | "all", "validationSplit": 0 to 0.5 | "validationFile"} (paths relative to the spec's folder).
     validationSplit holds out that share of the examples (by content, as split does), validationFile a file of
     its own; either gives a validation loss per epoch.
-${trainSubmitUsage}`;
+${trainSubmitUsage}
+${trainExternalUsage}`;
 
 /** `belle train`: training-data checks and preparation, headless. */
 export async function trainCommand(argv: string[]): Promise<void> {
@@ -40,8 +42,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
         case "split": return splitCommand(rest);
         case "run": return runCommand(rest);
         case "submit": return trainSubmitCommand(rest);
+        case "external": return trainExternalCommand(rest);
         default:
-            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert, split, run or submit." : `Unknown train subcommand "${subcommand}".`);
+            throw new CliUsageError(subcommand == null ? "train needs a subcommand: validate, convert, split, run, submit or external." : `Unknown train subcommand "${subcommand}".`);
     }
 }
 

@@ -11,6 +11,9 @@ export type SlurmSubmitLine =
     | {type: "output", event: JobOutputEvent}
     | {type: "finished", jobId: string, state: SlurmJobState, exitCode: number | null, cancelled: boolean};
 
+/** The job id of these lines when `belle train external --run` runs the trainer on this machine, not on Slurm. */
+export const localJobId = "local";
+
 export function isSlurmSubmitLine(value: unknown): value is SlurmSubmitLine {
     if (value == null || typeof value !== "object") return false;
     const type = (value as {type?: unknown}).type;

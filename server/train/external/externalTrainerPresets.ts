@@ -276,13 +276,15 @@ export type SlurmOptions = {
     workDir?: string,
     /** lines run before the command (module load, conda activate) */
     setup?: readonly string[],
-    masterPort?: number
+    masterPort?: number,
+    /** `--gres` (default `gpu:<gpusPerNode>`, or a typed one such as `gpu:a100:4`); null for none, where GPUs are not gres */
+    gres?: string | null
 };
 
 /** A batch script that runs `command` (built with the same options), once per node under srun when multi-node. */
 export function slurmBatchScript(options: ExternalTrainerOptions, slurm: SlurmOptions, command: string): string {
     const o = resolveOptions(options);
-    const {time = "24:00:00", cpusPerTask = 8 * o.gpusPerNode, masterPort = 29500} = slurm;
+    const {time = "24:00:00", cpusPerTask = 8 * o.gpusPerNode, masterPort = 29500, gres = `gpu:${o.gpusPerNode}`} = slurm;
     if (!/^(\d+-)?\d{1,3}:\d{2}:\d{2}$/.test(time)) throw new InvalidTrainerOptionsError(`bad Slurm time ${time}`);
     // sbatch reads #SBATCH lines itself, not through a shell: keep the job name to safe characters.
     const jobName = slurm.jobName.replace(/[^A-Za-z0-9_.-]+/g, "_") || "belle-train";
@@ -291,7 +293,7 @@ export function slurmBatchScript(options: ExternalTrainerOptions, slurm: SlurmOp
         `#SBATCH --job-name=${jobName}`,
         `#SBATCH --nodes=${o.nodes}`,
         "#SBATCH --ntasks-per-node=1",
-        `#SBATCH --gres=gpu:${o.gpusPerNode}`,
+        ...(gres == null ? [] : [`#SBATCH --gres=${sbatchValue(gres)}`]),
         `#SBATCH --cpus-per-task=${cpusPerTask}`,
         `#SBATCH --time=${time}`,
         `#SBATCH --output=${sbatchValue(slurm.logPath)}`

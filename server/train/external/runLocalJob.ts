@@ -10,6 +10,11 @@ export type RunLocalJobOptions = {
     /** Aborting sends SIGTERM (a trainer saves or cleans up), then SIGKILL after killAfterMs. */
     signal?: AbortSignal,
     killAfterMs?: number,
+    /**
+     * Runs the command in a process group of its own and signals the whole group: a script (`bash run.sh`, whose
+     * trainer is piped through `tee`) does not pass a SIGTERM on to its children.
+     */
+    processGroup?: boolean,
     onEvent?(event: JobOutputEvent, stream: "stdout" | "stderr"): void
 };
 
@@ -18,11 +23,11 @@ export type RunLocalJobOptions = {
  * a child process, its stdout and stderr parsed line by line as a Slurm job's log is. Resolves when it exits.
  */
 export async function runLocalJob(command: readonly [string, ...string[]], {
-    cwd, env, signal, killAfterMs = 5000, onEvent
+    cwd, env, signal, killAfterMs = 5000, processGroup = false, onEvent
 }: RunLocalJobOptions = {}): Promise<LocalJobResult> {
     signal?.throwIfAborted();
     const [executable, ...args] = command;
-    const child = spawn(executable, args, {cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"]});
+    const child = spawn(executable, args, {cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: processGroup});
     const emit = (line: string, stream: "stdout" | "stderr") => {
         try {
             onEvent?.(parseJobOutputLine(line), stream);
@@ -40,9 +45,21 @@ export async function runLocalJob(command: readonly [string, ...string[]], {
         });
     }
     let killTimer: NodeJS.Timeout | undefined;
+    const kill = (name: NodeJS.Signals) => {
+        if (!processGroup || child.pid === undefined) {
+            child.kill(name);
+            return;
+        }
+        try {
+            process.kill(-child.pid, name);
+        } catch (error) {
+            // the group has already gone (ESRCH): nothing left to stop
+            if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+        }
+    };
     const onAbort = () => {
-        child.kill("SIGTERM");
-        killTimer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        kill("SIGTERM");
+        killTimer = setTimeout(() => kill("SIGKILL"), killAfterMs);
     };
     signal?.addEventListener("abort", onAbort, {once: true});
     try {
