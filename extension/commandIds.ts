@@ -28,7 +28,8 @@ export const commandIds = {
     openSampleEvalSet: "belle.openSampleEvalSet",
     startSampleTraining: "belle.startSampleTraining",
     copyEndpointInfo: "belle.copyEndpointInfo",
-    evaluateModelAgainstLastRun: "belle.evaluateModelAgainstLastRun"
+    evaluateModelAgainstLastRun: "belle.evaluateModelAgainstLastRun",
+    useLoraAdapter: "belle.useLoraAdapter"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -18,6 +18,7 @@ import {EvalRunIndex} from "./annotation/EvalRunIndex";
 import {submitTrainingJobToSlurm} from "./commands/submitTrainingJob";
 import {prepareExternalTraining} from "./commands/prepareExternalTraining";
 import {runTrainingJob, trainModelWizard, type TrainModelDependencies} from "./commands/trainModel";
+import {useLoraAdapter} from "./commands/useLoraAdapter";
 import {TrainingViewPanel} from "./train/TrainingViewPanel";
 import {openSampleEvalSet} from "./commands/openSampleEvalSet";
 import {startSampleTraining} from "./commands/startSampleTraining";
@@ -161,6 +162,8 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         const modelPath = uri instanceof vscode.Uri ? uri.fsPath : await pickModelToEvaluate();
         return modelPath == null ? null : evaluateModelAgainstLastRun(evaluateModel, modelPath);
     });
+    register(commandIds.useLoraAdapter, (uri?: unknown, scale?: unknown) =>
+        useLoraAdapter(uri instanceof vscode.Uri ? uri : undefined, typeof scale === "number" ? scale : undefined));
     register(commandIds.trainModel, () => trainModelWizard(training));
     register(commandIds.runTrainingJob, async (uri?: unknown) => {
         const specUri = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;

@@ -63,6 +63,8 @@ export class EngineSupervisor implements vscode.Disposable {
     private _starting: Promise<EngineReadyLine> | undefined;
     private _stopping: Promise<void> | undefined;
     private _crashTimes: number[] = [];
+    private _restarting: Promise<void> | undefined;
+    private _restartAgain = false;
     private _restartTimer: NodeJS.Timeout | undefined;
     private _disposed = false;
 
@@ -128,10 +130,30 @@ export class EngineSupervisor implements vscode.Disposable {
         await this._stopping;
     }
 
+    /**
+     * Stops the engine and starts it again on the settings as they are now. Restarts never overlap (two would stop
+     * each other's start half-way): one asked for while another runs waits for it, then runs once more, since the
+     * running one may have read the settings before the change that asked for this one. Several asked for meanwhile
+     * make one more restart, not several.
+     */
     public async restart(): Promise<void> {
-        await this.stop();
-        this._error = null;
-        await this.ensureStarted();
+        if (this._restarting != null) {
+            this._restartAgain = true;
+            return this._restarting;
+        }
+        this._restarting = (async () => {
+            do {
+                this._restartAgain = false;
+                await this.stop();
+                this._error = null;
+                try {
+                    await this.ensureStarted();
+                } catch (error) {
+                    if (!this._restartAgain) throw error;
+                }
+            } while (this._restartAgain);
+        })().finally(() => { this._restarting = undefined; });
+        return this._restarting;
     }
 
     /** A chat request started (+1) or ended (-1); the status shows "busy" while any runs. */
@@ -213,7 +235,9 @@ export class EngineSupervisor implements vscode.Disposable {
         try {
             this._ready = await readyLine;
         } catch (error) {
-            if (this._child === child) {
+            // The exit handler has already let go of a child that exited before it was ready (`_child` is then
+            // undefined): the failure is still this start's to report, unless a newer start has taken over
+            if (this._child === child || this._child == null) {
                 this._error = (error as Error).message;
                 this._setState("error");
             }

@@ -22,6 +22,7 @@ export async function run(): Promise<void> {
     await import("./trainingJob.suite");
     await import("./walkthrough.suite");
     await import("./evaluateModel.suite");
+    await import("./loraAdapter.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);
