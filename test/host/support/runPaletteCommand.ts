@@ -21,8 +21,9 @@ export async function runPaletteCommand(page: Page, label: string, {timeoutMs = 
             await page.keyboard.press("Escape");
             continue;
         }
-        await input.fill(`>${label}`);
         try {
+            // The box seen may have been a closing quick input's (Ctrl+P's after its pick): it hides under the fill
+            await input.fill(`>${label}`, {timeout: remainingMs(3_000)});
             await row.waitFor({state: "visible", timeout: remainingMs(3_000)});
             break;
         } catch (error) {
