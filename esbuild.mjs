@@ -48,7 +48,8 @@ const builds = [
         platform: "node",
         format: "esm",
         target: "node20",
-        external: ["koffi"],
+        // node-llama-cpp only for the chat template (readGgufFileInfo, resolveChatWrapper): its native addon is never loaded here
+        external: ["koffi", "node-llama-cpp", "@node-llama-cpp/*"],
         banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
     },
     {

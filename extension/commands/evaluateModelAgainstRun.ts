@@ -68,10 +68,11 @@ export async function evaluateModelAgainstLastRun(deps: EvaluateModelDependencie
             path.basename(baseline.runFilePath)));
         return null;
     }
-    const judgeMode = header.settings.judgeMode === "json" ? "json" : "belle";
+    const judgeMode = header.settings.judgeMode === "json" || header.settings.judgeMode === "reference" ? header.settings.judgeMode : "belle";
     let judge: () => Promise<ChatEndpoint | null>;
     let judgeIsCandidate = false;
-    if (header.judge === "none") {
+    if (header.judge === "none" || judgeMode === "reference") {
+        // The reference judge needs no model: the new run is scored against the same standard answers
         judge = async () => null;
     } else if (judgeMode === "json") {
         // The earlier run was judged by the local engine, which now runs the new model: the scores say so

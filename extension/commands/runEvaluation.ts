@@ -29,7 +29,8 @@ export interface RunEvaluationDependencies {
 
 interface EndpointPick extends vscode.QuickPickItem {
     endpoint: () => Promise<ChatEndpoint | null>,
-    source: "local" | "remote" | "none"
+    /** "reference": no judge model, the answer's overlap with the standard answer (a judge pick only). */
+    source: "local" | "remote" | "none" | "reference"
 }
 
 /**
@@ -80,6 +81,11 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         ...(dedicatedJudge == null ? [] : [dedicatedJudge]),
         ...(remote == null ? [] : [{...remote, detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\".")}]),
         {...local, detail: vscode.l10n.t("BELLE's judge prompts; the reply is constrained to JSON {score, reason}.")},
+        {
+            label: `$(symbol-ruler) ${vscode.l10n.t("Reference match (offline: overlap with the standard answer)")}`,
+            detail: vscode.l10n.t("No judge model: character-level F1 against std_answer; items without one get no score."),
+            source: "reference", endpoint: async () => null
+        },
         {label: `$(circle-slash) ${vscode.l10n.t("No judge: answers only")}`, source: "none", endpoint: async () => null}
     ], {title: vscode.l10n.t("Judge")});
     if (judgePick == null) return;
@@ -127,7 +133,7 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     }
     let judgeMaxTokens = settings.evalSampling.judgeMaxTokens;
     if (sampling == null) {
-        const chosen = await pickSampling(settings.evalSampling, judgePick.source !== "none");
+        const chosen = await pickSampling(settings.evalSampling, judgePick.source !== "none" && judgePick.source !== "reference");
         if (chosen == null) return;
         sampling = {temperature: chosen.temperature, topP: chosen.topP, maxTokens: chosen.maxTokens};
         judgeMaxTokens = chosen.judgeMaxTokens;
@@ -157,7 +163,7 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         try {
             const result = await runEvalJob({
                 evalSetPath, runFilePath, candidate: candidateEndpoint, judge: judgeEndpoint,
-                judgeMode: judgePick.source === "local" ? "json" : "belle",
+                judgeMode: judgePick.source === "reference" ? "reference" : judgePick.source === "local" ? "json" : "belle",
                 sampling,
                 judgeMaxTokens,
                 classes: selectedClasses,

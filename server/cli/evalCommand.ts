@@ -20,11 +20,12 @@ import {CliUsageError} from "./CliUsageError";
 import {resolveModelArgument} from "./resolveModelArgument";
 
 export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--model <file.gguf | embedded> | --url <base url> --model-name <id>)
-           [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json] [--no-judge]
+           [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json|reference] [--no-judge]
            [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
            [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-prompts <file.json>] [--threads auto]
     API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
     With --model, the model runs in this process and is also the judge unless --judge-url is given.
+    --judge-mode reference: no judge model; the score is the answer's character-level F1 against std_answer (offline).
     Resumes when --out already holds part of the same run.
 belle eval merge --out <run.jsonl> <shard.jsonl> ...
 belle eval report <run.jsonl> [<other run.jsonl> ...] [--format md|csv|json] [--out <file>]
@@ -68,6 +69,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
         throw new CliUsageError("Give either --model (a .gguf file, or \"embedded\") or --url of an OpenAI-compatible endpoint.");
     const shard = values.shard == null ? undefined : parseShard(values.shard);
     const concurrency = integer(values.concurrency, "--concurrency", 1);
+    const judgeModeOption = values["judge-mode"];
+    if (judgeModeOption != null && judgeModeOption !== "belle" && judgeModeOption !== "json" && judgeModeOption !== "reference")
+        throw new CliUsageError("--judge-mode is belle, json or reference.");
+    if (judgeModeOption === "reference" && (values["no-judge"] || values["judge-url"] != null))
+        throw new CliUsageError("--judge-mode reference needs no judge model: leave out --judge-url and --no-judge.");
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
     const evalSet = await readEvalSetFile(evalSetPath);
@@ -100,14 +106,13 @@ export async function evalCommand(argv: string[]): Promise<void> {
         candidate = {baseUrl: values.url!, apiKey: process.env.BELLE_EVAL_API_KEY, model: required(values["model-name"], "--model-name")};
 
     let judge: ChatEndpoint | null = null;
-    if (!values["no-judge"]) {
+    if (!values["no-judge"] && judgeModeOption !== "reference") {
         if (values["judge-url"] != null)
             judge = {baseUrl: values["judge-url"], apiKey: process.env.BELLE_JUDGE_API_KEY, model: required(values["judge-model"], "--judge-model")};
         else if (local != null) judge = local.endpoint;
-        else throw new CliUsageError("Give --judge-url and --judge-model (e.g. a GPT-4-class API), or --no-judge for answers only.");
+        else throw new CliUsageError("Give --judge-url and --judge-model (e.g. a GPT-4-class API), --judge-mode reference to score against the standard answers offline, or --no-judge for answers only.");
     }
-    const judgeMode = values["judge-mode"] ?? (judge != null && judge === local?.endpoint ? "json" : "belle");
-    if (judgeMode !== "belle" && judgeMode !== "json") throw new CliUsageError("--judge-mode is belle or json.");
+    const judgeMode = judgeModeOption ?? (judge != null && judge === local?.endpoint ? "json" : "belle");
 
     const controller = new AbortController();
     process.once("SIGINT", () => {

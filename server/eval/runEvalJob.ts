@@ -8,6 +8,7 @@ import type {JudgePromptSet} from "./JudgePromptSet";
 import {parseJudgeScore} from "./parseJudgeScore";
 import {readEvalSetFile} from "./readEvalSet";
 import {renderJudgePrompt} from "./renderJudgePrompt";
+import {scoreAgainstReference} from "./scoreAgainstReference";
 import type {EvalRunHeader, EvalRunRecord} from "./report/EvalRunRecord";
 import {requestChatCompletion, type ChatEndpoint} from "./requestChatCompletion";
 
@@ -17,6 +18,16 @@ export interface EvalSampling {
     maxTokens: number,
     seed?: number
 }
+
+/**
+ * "belle": BELLE's prompt, score read from `得分:`; "json": the same prompt, the reply constrained to {"score","reason"};
+ * "reference": no judge model (`judge` is not used), the score is the answer's overlap with the standard answer
+ * (`scoreAgainstReference`), so a run can be scored offline.
+ */
+export type EvalJudgeMode = "belle" | "json" | "reference";
+
+/** The judge a run header names for the reference judge. */
+export const referenceJudgeLabel = "reference";
 
 export interface EvalProgress {
     done: number,
@@ -34,10 +45,9 @@ export interface RunEvalJobOptions {
     evalSetPath: string,
     runFilePath: string,
     candidate: ChatEndpoint,
-    /** Null: answers only, no scores. */
+    /** Null: answers only, no scores (unless judgeMode is "reference", which needs no judge model). */
     judge: ChatEndpoint | null,
-    /** "belle": BELLE's prompt, score read from `得分:`; "json": the same prompt, the reply constrained to {"score","reason"}. */
-    judgeMode?: "belle" | "json",
+    judgeMode?: EvalJudgeMode,
     sampling: EvalSampling,
     /** Longest judge reply; BELLE's judge writes a short reason and `得分: x`. */
     judgeMaxTokens?: number,
@@ -96,7 +106,7 @@ export async function runEvalJob(options: RunEvalJobOptions): Promise<RunEvalJob
         evalSetPath: path.resolve(options.evalSetPath),
         model: candidate.model,
         modelHash: options.modelHash ?? null,
-        judge: judge == null ? "none" : judge.label ?? `${judge.model}@${judge.baseUrl}`,
+        judge: judgeMode === "reference" ? referenceJudgeLabel : judge == null ? "none" : judge.label ?? `${judge.model}@${judge.baseUrl}`,
         settings: {
             ...sampling, judgeMode, classes: options.classes ?? null, sampleSize: options.sampleSize ?? null,
             sampleSeed: options.sampleSeed ?? null, shard: options.shard == null ? null : `${options.shard.index}/${options.shard.count}`
@@ -155,7 +165,13 @@ export async function runEvalJob(options: RunEvalJobOptions): Promise<RunEvalJob
             if (signal?.aborted) throw caught;
             error = `answer: ${(caught as Error).message}`;
         }
-        if (answer != null && judge != null) {
+        if (answer != null && judgeMode === "reference") {
+            const verdict = scoreAgainstReference(answer, item.stdAnswer);
+            if (verdict.ok) {
+                score = verdict.score;
+                judgeReason = verdict.reason;
+            } else error = `judge: ${verdict.error}`;
+        } else if (answer != null && judge != null) {
             try {
                 const prompt = renderJudgePrompt(item, answer, options.judgePrompts);
                 const reply = await requestChatCompletion(judge, {

@@ -6,6 +6,7 @@ import path from "node:path";
 import {EvalRunFileError, mergeEvalRunFiles, readEvalRunFile} from "../../server/eval/EvalRunFile";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {runEvalJob, type RunEvalJobOptions} from "../../server/eval/runEvalJob";
+import {scoreAgainstReference} from "../../server/eval/scoreAgainstReference";
 import {repoRoot, startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
 const cjk = /[\u4e00-\u9fff]/u;
@@ -114,6 +115,33 @@ describe("eval jobs on a real engine (generated model; the same engine is candid
         assert.deepEqual(byIndex((await readEvalRunFile(merged)).records), byIndex(uninterrupted));
     });
 
+    it("scores each answer against its standard answer with the reference judge, calling no judge model", async () => {
+        const runFilePath = path.join(dir, "reference.jsonl");
+        // The judge endpoint is not used: one that does not exist shows it
+        const unreachable = {baseUrl: "http://127.0.0.1:9/v1", model: "no-such-judge"};
+        const result = await runEvalJob({...base, judge: unreachable, judgeMode: "reference", runFilePath});
+        assert.equal(result.records.length, evalItems.length);
+        const {header, records} = await readEvalRunFile(runFilePath);
+        assert.equal(header?.judge, "reference");
+        assert.equal(header?.settings.judgeMode, "reference");
+        assert.deepEqual(byIndex(records), byIndex(uninterrupted), "the same answers as a run with a judge model");
+        for (const record of records) {
+            assert.equal(record.judge, "reference");
+            assert.equal(record.judgeRaw, null);
+            if (record.stdAnswer.trim() === "") {
+                assert.equal(record.score, null);
+                assert.equal(record.error, "judge: no standard answer to compare with: write one, or use a judge model");
+            } else {
+                const expected = scoreAgainstReference(record.answer!, record.stdAnswer);
+                assert.ok(expected.ok);
+                assert.equal(record.score, expected.score);
+                assert.equal(record.judgeReason, expected.reason);
+                assert.match(record.judgeReason ?? "", /^reference F1 \d\.\d\d \(precision \d\.\d\d, recall \d\.\d\d\)$/);
+                assert.equal(record.error, null);
+            }
+        }
+    });
+
     it("refuses to append to the run file of another run", async () => {
         await assert.rejects(
             runEvalJob({...base, sampling: {...base.sampling, temperature: 0.5}, runFilePath: path.join(dir, "full.jsonl")}),
@@ -147,6 +175,19 @@ describe("belle eval (the CLI, headless, as a Slurm array task would run it)", f
         const {records} = await readEvalRunFile(merged);
         assert.deepEqual(records.map((record) => record.index), [0, 1, 2, 3]);
         for (const record of records) assert.match(record.answer ?? "", cjk);
+    });
+
+    it("scores offline with --judge-mode reference, without a judge model", async function () {
+        this.timeout(180_000);
+        const out = path.join(dir, "reference.jsonl");
+        const {status, stderr} = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.cjs"), "eval", "--eval-set", path.join(dir, "eval_set.json"),
+            "--model", "embedded", "--max-tokens", "8", "--judge-mode", "reference", "--out", out], {encoding: "utf8"});
+        assert.equal(status, 0, stderr);
+        const {header, records} = await readEvalRunFile(out);
+        assert.equal(header?.judge, "reference");
+        assert.equal(records.length, 4);
+        // Items 0, 1 and 3 have a standard answer; item 2 (generation) has none
+        assert.deepEqual([...records].sort((a, b) => a.index - b.index).map((record) => record.score == null), [false, false, true, false]);
     });
 
     it("explains a bad --shard and exits with the usage code", () => {

@@ -52,7 +52,7 @@ describe("train: the built-in trainer (llama.cpp's training API through koffi) o
         assert.ok(dataset != null);
         assert.deepEqual({windows: dataset.windows, validationWindows: dataset.validationWindows, contextTokens: dataset.contextTokens},
             {windows: 2, validationWindows: 2, contextTokens: 256});
-        // BELLE's loss: only the answers and their EOS are trained, not the "Human: …Assistant:" prompt
+        // BELLE's loss: only the answers and their EOS are trained, not the prompt (this model's ChatML template)
         assert.ok(dataset.trainedLabelShare > 0.1 && dataset.trainedLabelShare < 0.6, `trained share ${dataset.trainedLabelShare}`);
         const batches = messages.filter((message) => message.type === "batch");
         // Training windows only: the validation windows are evaluated without a batch message

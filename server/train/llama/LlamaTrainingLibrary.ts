@@ -32,6 +32,10 @@ export class LlamaTrainingLibrary {
     public readonly llama_decode: (context: NativePointer, batch: LlamaBatch) => number;
     public readonly llama_vocab_bos: (vocab: NativePointer) => number;
     public readonly llama_vocab_eos: (vocab: NativePointer) => number;
+    /** End of turn, as a chat template's SpecialToken("EOT"); -1 when the vocabulary has none (as sep and nl). */
+    public readonly llama_vocab_eot: (vocab: NativePointer) => number;
+    public readonly llama_vocab_sep: (vocab: NativePointer) => number;
+    public readonly llama_vocab_nl: (vocab: NativePointer) => number;
     public readonly llama_vocab_n_tokens: (vocab: NativePointer) => number;
     public readonly llama_tokenize: (vocab: NativePointer, text: Buffer, textBytes: number, tokens: Int32Array,
         maxTokens: number, addSpecial: boolean, parseSpecial: boolean) => number;
@@ -87,6 +91,9 @@ export class LlamaTrainingLibrary {
         this.llama_decode = llama.func("llama_decode", "int32_t", ["void *", llamaBatch]);
         this.llama_vocab_bos = llama.func("int32_t llama_vocab_bos(void * vocab)");
         this.llama_vocab_eos = llama.func("int32_t llama_vocab_eos(void * vocab)");
+        this.llama_vocab_eot = llama.func("int32_t llama_vocab_eot(void * vocab)");
+        this.llama_vocab_sep = llama.func("int32_t llama_vocab_sep(void * vocab)");
+        this.llama_vocab_nl = llama.func("int32_t llama_vocab_nl(void * vocab)");
         this.llama_vocab_n_tokens = llama.func("int32_t llama_vocab_n_tokens(void * vocab)");
         this.llama_tokenize = llama.func("int32_t llama_tokenize(void * vocab, const uint8_t * text, int32_t text_len, " +
             "_Out_ int32_t * tokens, int32_t n_tokens_max, bool add_special, bool parse_special)");

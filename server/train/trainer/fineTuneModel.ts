@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type {ChatWrapper} from "node-llama-cpp";
 import type {TrainingTurn} from "../data/TrainingExample";
 import type {LlamaBinaries} from "../llama/findLlamaBinaries";
 import {LlamaTrainingLibrary, type NativePointer} from "../llama/LlamaTrainingLibrary";
@@ -7,6 +8,7 @@ import {GgmlOptOptimizerType, GgmlTypeId, LlamaFlashAttnType, LlamaFtypeAllF32, 
 import {readGgufFileTypeSync} from "./restoreGgufMetadata";
 import {AssistantLossMask, LossMaskNotAppliedError} from "./AssistantLossMask";
 import {tokenizeTrainingTurns} from "./tokenizeTrainingTurns";
+import type {PromptFormat} from "../../engine/LlamaEngine";
 
 export class FineTuneError extends Error {
     override name = "FineTuneError";
@@ -35,7 +37,9 @@ export type FineTuneOptions = {
     /** "assistant": BELLE's loss, on assistant tokens and their EOS only; "all": every token, as llama-finetune. */
     lossOn?: "assistant" | "all",
     /** The llama.cpp build to use; node-llama-cpp's prebuilt CPU build by default. */
-    binaries?: LlamaBinaries
+    binaries?: LlamaBinaries,
+    /** How the examples are laid out: as the engine's option of that name (see resolveTrainingChatWrapper). */
+    promptFormat?: PromptFormat
 };
 
 export type FineTuneEpochReport = {
@@ -57,8 +61,12 @@ export type FineTuneEpochReport = {
 };
 
 export type FineTuneProgress =
-    /** windows: training windows; tokens: the training examples' tokens; trainedLabelShare: of the training windows' labels. */
-    | {type: "dataset", windows: number, validationWindows: number, contextTokens: number, tokens: number, trainedLabelShare: number}
+    /**
+     * windows: training windows; tokens: the training examples' tokens; trainedLabelShare: of the training windows' labels;
+     * promptFormat: the chat template the examples were laid out with (node-llama-cpp's wrapper name), or "belle"
+     * (absent from other trainers' logs).
+     */
+    | {type: "dataset", windows: number, validationWindows: number, contextTokens: number, tokens: number, trainedLabelShare: number, promptFormat?: string}
     /** The base was not F32 and was converted for training (the output is F32). */
     | {type: "converted", from: string, fileType: "F32"}
     /**
@@ -77,12 +85,15 @@ export type FineTuneProgress =
  * Validation examples get windows of their own after the training ones, in the same dataset: llama_opt_epoch trains
  * on the windows before its idata_split and then evaluates the rest, forward only, masked as the training ones.
  *
+ * Examples are laid out with `chatWrapper` (the model's chat template, as the engine uses it: resolveTrainingChatWrapper),
+ * or in BELLE's training format when it is null, so that the model learns the prompts it will be sent at chat time.
+ *
  * Blocks the thread for each epoch: run it in a worker process.
  */
 export function fineTuneModel(
     {modelPath, outputPath, examples, validationExamples = [], contextTokens = 256, epochs = 2, learningRate = 1e-3, minLearningRate = learningRate,
         weightDecay = 0, threads = 2, lossOn = "assistant", binaries}: FineTuneOptions,
-    {onProgress, signal}: {onProgress?(progress: FineTuneProgress): void, signal?: AbortSignal} = {}
+    {onProgress, signal, chatWrapper = null}: {onProgress?(progress: FineTuneProgress): void, signal?: AbortSignal, chatWrapper?: ChatWrapper | null} = {}
 ): FineTuneEpochReport[] {
     const report = (progress: FineTuneProgress) => {
         try {
@@ -128,9 +139,9 @@ export function fineTuneModel(
         cleanups.push(() => library.llama_model_free(model));
 
         const vocab = library.llama_model_get_vocab(model);
-        const trainStream = packExamples(library, vocab, examples, contextTokens, {repeatToFill: false});
+        const trainStream = packExamples(library, vocab, examples, contextTokens, {repeatToFill: false, chatWrapper});
         const validationStream = validationExamples.length === 0 ? null
-            : packExamples(library, vocab, validationExamples, contextTokens, {repeatToFill: true});
+            : packExamples(library, vocab, validationExamples, contextTokens, {repeatToFill: true, chatWrapper});
         const trainWindows = trainStream.windows;
         const validationWindows = validationStream?.windows ?? 0;
         const windows = trainWindows + validationWindows;
@@ -176,7 +187,7 @@ export function fineTuneModel(
         };
         const dataset = createDataset(windows);
         report({type: "dataset", windows: trainWindows, validationWindows, contextTokens, tokens: trainStream.tokenCount,
-            trainedLabelShare: mask.trainedLabelShare});
+            trainedLabelShare: mask.trainedLabelShare, promptFormat: chatWrapper?.wrapperName ?? "belle"});
 
         const optimizerParams = library.allocateOptimizerParams();
         cleanups.push(() => optimizerParams.free());
@@ -277,11 +288,11 @@ export function fineTuneModel(
  * fills no window is dropped. repeatToFill: a stream shorter than one window is repeated whole until it fills one.
  */
 function packExamples(library: LlamaTrainingLibrary, vocab: NativePointer, examples: readonly (readonly TrainingTurn[])[], contextTokens: number,
-    {repeatToFill}: {repeatToFill: boolean}) {
+    {repeatToFill, chatWrapper}: {repeatToFill: boolean, chatWrapper: ChatWrapper | null}) {
     const tokens: number[] = [];
     const trainable: boolean[] = [];
     for (const turns of examples) {
-        const example = tokenizeTrainingTurns(library, vocab, turns);
+        const example = tokenizeTrainingTurns(library, vocab, turns, chatWrapper);
         tokens.push(...example.tokens);
         trainable.push(...example.trainable);
     }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import {fineTuneModel, type FineTuneOptions, type FineTuneProgress} from "./fineTuneModel";
+import {resolveTrainingChatWrapper} from "./resolveTrainingChatWrapper";
 import {restoreGgufMetadata} from "./restoreGgufMetadata";
 import {LlamaFtypeAllF32} from "../llama/llamaStructs";
 
@@ -29,7 +30,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const job = JSON.parse(fs.readFileSync(jobPath, "utf8")) as TrainWorkerJob;
     try {
-        fineTuneModel(job, {onProgress: send});
+        // A missing model is left to fineTuneModel, whose error names llama.cpp's load failure
+        const chatWrapper = fs.existsSync(job.modelPath) ? await resolveTrainingChatWrapper(job.modelPath, job.promptFormat) : null;
+        fineTuneModel(job, {onProgress: send, chatWrapper});
         // llama.cpp's saver drops the chat template and writes the training context as the model's: put the base's back
         await restoreGgufMetadata(job.modelPath, job.outputPath, {fileType: LlamaFtypeAllF32});
         send({type: "saved", outputPath: job.outputPath});
