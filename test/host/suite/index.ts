@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
     await import("./walkthrough.suite");
     await import("./evaluateModel.suite");
     await import("./loraAdapter.suite");
+    await import("./slurmSubmit.suite");
     await import("./engineSupervision.suite");
 
     console.log(inHostReportStart);

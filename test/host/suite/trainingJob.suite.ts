@@ -28,7 +28,7 @@ describe("training jobs from VS Code (the generated tiny F32 model)", function (
         this.timeout(120_000);
         const baseModel = await ensureGeneratedModel({shape: "tiny", type: "F32"});
         const record = (instruction: string, output: string) => JSON.stringify({instruction, input: "", output});
-        const lines = Array.from({length: 4}, () => [record("中国的首都是哪里？", "北京。"), record("1+1 等于几？", "2。")]).flat();
+        const lines = Array.from({length: 8}, () => [record("中国的首都是哪里？", "北京。"), record("1+1 等于几？", "2。")]).flat();
         await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(trainFolder, "train.jsonl"), new TextEncoder().encode(lines.join("\n") + "\n"));
         const specUri = vscode.Uri.joinPath(trainFolder, ".belle", "train", "host-job.json");
         await vscode.workspace.fs.writeFile(specUri, new TextEncoder().encode(JSON.stringify({
