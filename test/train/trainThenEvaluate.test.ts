@@ -17,10 +17,16 @@ const questionsAndAnswers: [string, string][] = [
     ["熊猫爱吃什么？", "竹子。"],
     ["太阳从哪边升起？", "东边。"]
 ];
-// Measured on this model: 60 epochs of 4 windows at a constant 2e-3 (about 25 s on 2 cores). Lower rates, decay,
-// longer runs and a shuffled order all did worse: the loss stalls near 2, then climbs (see the report of issue 6)
+// Measured on this model: 60 epochs of 4 windows at 1e-3 decaying to 2e-4 (about 25 s on 2 cores): mean 0.50, two
+// answers word for word. A constant 1e-3, 80 to 120 epochs or a decay to 5e-4 or 1e-4 scored 0.44 to 0.60; 2e-3
+// (the rate before the prompts' gradient was masked, see AssistantLossMask) and 1.5e-3 oscillate and ramble, and
+// 5e-4 scored 0.25. Which answer a question gets is still partly luck: the examples repeat in one order, and with the
+// order shuffled the loss stalls near 0.4 with one answer for every question, so the model learns each answer from
+// the answers before it in the window more than from its question (llama.cpp never trains attn_k nor attn_v either:
+// no gradient reaches them through the KV cache)
 const epochs = 60;
-const learningRate = 2e-3;
+const learningRate = 1e-3;
+const minLearningRate = 2e-4;
 const copies = 8;
 
 /** Evaluates a model as a user would offline: the engine on it, each question at temperature 0, the reference judge. */
@@ -60,7 +66,7 @@ describe("train, then evaluate: a before/after evaluation on a few memorised Chi
         const startedAt = performance.now();
         const messages: TrainWorkerMessage[] = await runTrainWorker({
             modelPath: baseModelPath, outputPath, examples: Array.from({length: copies}, () => examples).flat(),
-            contextTokens: 256, epochs, learningRate, threads: 2
+            contextTokens: 256, epochs, learningRate, minLearningRate, threads: 2
         }, {command: workerCommand});
         const trainingSeconds = (performance.now() - startedAt) / 1000;
         // The examples were laid out with the model's chat template, as the engine sends a chat to this model
@@ -70,7 +76,7 @@ describe("train, then evaluate: a before/after evaluation on a few memorised Chi
         const after = await evaluate(outputPath, evalSetPath, path.join(directory, "after.jsonl"));
         const losses = messages.flatMap((message) => message.type === "epoch" ? [message.loss.toFixed(3)] : []);
         const summary = `before ${meanScore(before).toFixed(3)}: ${describeRun(before)}\nafter ${meanScore(after).toFixed(3)}: ${describeRun(after)}\n` +
-            `${dataset?.windows} windows, ${epochs} epochs at ${learningRate} in ${trainingSeconds.toFixed(1)} s, losses ${losses.join(" → ")}`;
+            `${dataset?.windows} windows, ${epochs} epochs at ${learningRate} → ${minLearningRate} in ${trainingSeconds.toFixed(1)} s, losses ${losses.join(" → ")}`;
         if (process.env.BELLE_TEST_VERBOSE != null) process.stderr.write(`${summary}\n`);
         assert.ok(after.every((record) => record.score != null && record.judge === "reference"), summary);
         // The base model rambles to max_tokens; trained in the chat template's format, the model answers briefly and

@@ -50,6 +50,8 @@ export class LlamaTrainingLibrary {
     public readonly ggml_backend_tensor_set: (tensor: NativePointer, data: Int32Array, offsetBytes: number, sizeBytes: number) => void;
     public readonly ggml_backend_tensor_set_f32: (tensor: NativePointer, data: Float32Array, offsetBytes: number, sizeBytes: number) => void;
     public readonly ggml_nbytes: (tensor: NativePointer) => number;
+    /** A node's op as ggml names it ("CROSS_ENTROPY_LOSS_BACK"; the unary op's name for GGML_OP_UNARY). */
+    public readonly ggml_op_desc: (tensor: NativePointer) => string;
     public readonly ggml_opt_labels: (optContext: NativePointer) => NativePointer;
     public readonly ggml_opt_result_init: () => NativePointer;
     public readonly ggml_opt_result_free: (result: NativePointer) => void;
@@ -108,6 +110,7 @@ export class LlamaTrainingLibrary {
         this.ggml_backend_tensor_set = ggmlBase.func("void ggml_backend_tensor_set(void * tensor, const int32_t * data, size_t offset, size_t size)");
         this.ggml_backend_tensor_set_f32 = ggmlBase.func("ggml_backend_tensor_set", "void", ["void *", "const float *", "size_t", "size_t"]);
         this.ggml_nbytes = ggmlBase.func("size_t ggml_nbytes(void * tensor)");
+        this.ggml_op_desc = ggmlBase.func("const char * ggml_op_desc(void * tensor)");
         this.ggml_opt_labels = ggmlBase.func("void * ggml_opt_labels(void * opt_ctx)");
         this.ggml_opt_result_init = ggmlBase.func("void * ggml_opt_result_init(void)");
         this.ggml_opt_result_free = ggmlBase.func("void ggml_opt_result_free(void * result)");
@@ -162,6 +165,8 @@ export class LlamaTrainingLibrary {
     /**
      * Registers a `ggml_backend_sched_eval_callback` for llama_context_params.cb_eval: the scheduler asks it about
      * each graph node before computing (ask = true); returning false observes nothing and keeps one compute.
+     * Returning true splits the compute after that node and calls back with ask = false once it is computed, before
+     * its consumers; that call must return true, or the scheduler skips the rest of the graph.
      */
     public registerEvalCallback(callback: (tensor: NativePointer, ask: boolean) => boolean): {pointer: NativePointer, unregister(): void} {
         const pointer = koffi.register((tensor: NativePointer, ask: boolean) => callback(tensor, ask),

@@ -156,7 +156,7 @@ export function fineTuneModel(
             ? joined(trainStream.labelTrainable, validationStream?.labelTrainable, new Uint8Array(windows * contextTokens))
             : new Uint8Array(windows * contextTokens).fill(1);
         const mask = new AssistantLossMask(library, labelTrainable, contextTokens, windows, trainWindows, library.llama_vocab_n_tokens(vocab));
-        const evalCallback = library.registerEvalCallback((_tensor, ask) => mask.onEvalCallback(ask));
+        const evalCallback = library.registerEvalCallback((tensor, ask) => mask.onEvalCallback(tensor, ask));
         cleanups.push(() => evalCallback.unregister());
 
         const contextParams = library.llama_context_default_params();
@@ -244,6 +244,7 @@ export function fineTuneModel(
             library.ggml_opt_result_reset(result);
             if (validationResult != null) library.ggml_opt_result_reset(validationResult);
             const maskedBefore = mask.maskedWindows;
+            const maskedGradientsBefore = mask.maskedGradients;
             mask.expectWindow(0);
             epochStartMs = performance.now();
             library.llama_opt_epoch(context, dataset, result, validationResult, trainWindows, epochCallback.pointer,
@@ -255,6 +256,10 @@ export function fineTuneModel(
             if (lossOn === "assistant" && mask.maskedWindows - maskedBefore !== windows)
                 throw new LossMaskNotAppliedError(`the loss mask reached ${mask.maskedWindows - maskedBefore} of ${windows} windows: ` +
                     "this llama.cpp no longer runs cb_eval in its training path");
+            // Evaluation windows have no backward pass; a training window trained on the prompts' gradient would be wrong silently
+            if (lossOn === "assistant" && mask.maskedGradients - maskedGradientsBefore !== trainWindows)
+                throw new LossMaskNotAppliedError(`the loss gradient was masked in ${mask.maskedGradients - maskedGradientsBefore} of ${trainWindows} ` +
+                    "training windows: this llama.cpp no longer runs cb_eval on its backward pass");
 
             // ggml averages over every label row; masked rows add 0 to the loss and never match a prediction
             const {loss, lossUncertainty, accuracy} = library.readResult(result);
