@@ -5,6 +5,7 @@ import readline from "node:readline";
 import * as vscode from "vscode";
 import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
 import {TrainingViewPanel} from "../train/TrainingViewPanel";
+import {trainWorkerNoteTexts} from "../train/trainWorkerNoteTexts";
 import {nextTrainWorkerMappingContext, trainWorkerMessageToViewEvents, type TrainWorkerMappingContext} from "../train/trainWorkerMessageToViewEvents";
 
 export type TrainModelDependencies = {
@@ -89,12 +90,7 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
     });
     let mapping: TrainWorkerMappingContext = {
         epochs: await readSpecEpochs(specUri), stepsPerEpoch: null, contextTokens: null,
-        notes: {
-            dataset: (windows, contextTokens, validationWindows) => validationWindows > 0
-                ? vscode.l10n.t("{0} training windows of {1} tokens, {2} validation windows", windows, contextTokens, validationWindows)
-                : vscode.l10n.t("{0} training windows of {1} tokens, no validation set", windows, contextTokens),
-            converted: (from) => vscode.l10n.t("The {0} base model was converted to F32 for training.", from)
-        }
+        notes: trainWorkerNoteTexts()
     };
     const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Training {0}", name), cancellable: true

@@ -5,6 +5,7 @@ import {isSlurmSubmitLine, type SlurmSubmitLine} from "../../server/train/extern
 import type {TrainModelDependencies} from "../commands/trainModel";
 import {TrainingViewPanel} from "./TrainingViewPanel";
 import {slurmSubmitLineToViewEvents, type SlurmMappingContext, type SlurmNoteTexts} from "./slurmSubmitLineToViewEvents";
+import {trainWorkerNoteTexts} from "./trainWorkerNoteTexts";
 
 export type TrainingCliRun = {
     /** `belle` arguments that make it print `SlurmSubmitLine`s (`train submit … --json-lines`, `train external … --run --json-lines`). */
@@ -51,12 +52,7 @@ export async function runTrainingCliInView(run: TrainingCliRun, {serverScriptPat
     let mapping: SlurmMappingContext = {
         worker: {
             epochs: run.epochs, stepsPerEpoch: null, contextTokens: null,
-            notes: {
-                dataset: (windows, contextTokens, validationWindows) => validationWindows > 0
-                    ? vscode.l10n.t("{0} training windows of {1} tokens, {2} validation windows", windows, contextTokens, validationWindows)
-                    : vscode.l10n.t("{0} training windows of {1} tokens, no validation set", windows, contextTokens),
-                converted: (from) => vscode.l10n.t("The {0} base model was converted to F32 for training.", from)
-            }
+            notes: trainWorkerNoteTexts()
         },
         trainerStep: 0, lastErrorLine: null, savedPath: null,
         notes: run.notes

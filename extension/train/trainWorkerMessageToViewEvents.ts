@@ -14,7 +14,8 @@ export interface TrainWorkerMappingContext {
 }
 
 export interface TrainWorkerNoteTexts {
-    dataset(windows: number, contextTokens: number, validationWindows: number): string,
+    /** `repeated`: the examples were fewer than one window and repeated to fill it. */
+    dataset(windows: number, contextTokens: number, validationWindows: number, repeated: boolean): string,
     converted(from: string): string
 }
 
@@ -36,7 +37,7 @@ export function trainWorkerMessageToViewEvents(message: TrainWorkerMessage, cont
             const validationWindows = numberOrNull(message.validationWindows) ?? 0;
             return [
                 {kind: "plan", epochs: context.epochs, stepsPerEpoch: message.windows, validation: validationWindows > 0},
-                {kind: "note", text: context.notes.dataset(message.windows, message.contextTokens, validationWindows)},
+                {kind: "note", text: context.notes.dataset(message.windows, message.contextTokens, validationWindows, message.repeated === true)},
                 {kind: "status", status: "running", message: null, outputPath: null}
             ];
         }

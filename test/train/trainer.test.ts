@@ -140,4 +140,19 @@ describe("train: the built-in trainer (llama.cpp's training API through koffi) o
             {command: workerCommand}), (error: unknown) => error instanceof TrainWorkerError && /FineTuneError: llama\.cpp could not load/.test(error.message));
         assert.equal(fs.existsSync(missingOutput), false);
     });
+
+    it("trains a sample set shorter than one window by repeating it, and says so", async function () {
+        this.timeout(60_000);
+        const sampleOutput = path.join(directory, "sample.gguf");
+        const sampleMessages = await runTrainWorker({
+            modelPath: baseModelPath, outputPath: sampleOutput, examples: [examples[0]!], contextTokens: 256, epochs: 1, learningRate: 1e-3, threads: 2
+        }, {command: workerCommand});
+        const dataset = sampleMessages.find((message) => message.type === "dataset");
+        assert.ok(dataset?.type === "dataset");
+        assert.ok(dataset.tokens < 257, `one example is shorter than a window (${dataset.tokens} tokens)`);
+        assert.deepEqual([dataset.windows, dataset.repeated], [1, true]);
+        assert.equal(fs.readFileSync(sampleOutput).subarray(0, 4).toString("latin1"), "GGUF");
+        const full = messages.find((message) => message.type === "dataset");
+        assert.equal(full?.type === "dataset" && full.repeated, false, "a set of whole windows is not repeated");
+    });
 });

@@ -66,7 +66,8 @@ export type FineTuneProgress =
      * promptFormat: the chat template the examples were laid out with (node-llama-cpp's wrapper name), or "belle"
      * (absent from other trainers' logs).
      */
-    | {type: "dataset", windows: number, validationWindows: number, contextTokens: number, tokens: number, trainedLabelShare: number, promptFormat?: string}
+    /** `repeated`: the examples gave fewer tokens than one window and were repeated to fill it (a tiny sample set). */
+    | {type: "dataset", windows: number, validationWindows: number, contextTokens: number, tokens: number, trainedLabelShare: number, promptFormat?: string, repeated?: boolean}
     /** The base was not F32 and was converted for training (the output is F32). */
     | {type: "converted", from: string, fileType: "F32"}
     /**
@@ -139,7 +140,8 @@ export function fineTuneModel(
         cleanups.push(() => library.llama_model_free(model));
 
         const vocab = library.llama_model_get_vocab(model);
-        const trainStream = packExamples(library, vocab, examples, contextTokens, {repeatToFill: false, chatWrapper});
+        // A sample set of a few examples trains too (the walkthrough's): repeated until it fills one window
+        const trainStream = packExamples(library, vocab, examples, contextTokens, {repeatToFill: true, chatWrapper});
         const validationStream = validationExamples.length === 0 ? null
             : packExamples(library, vocab, validationExamples, contextTokens, {repeatToFill: true, chatWrapper});
         const trainWindows = trainStream.windows;
@@ -186,7 +188,7 @@ export function fineTuneModel(
             return created;
         };
         const dataset = createDataset(windows);
-        report({type: "dataset", windows: trainWindows, validationWindows, contextTokens, tokens: trainStream.tokenCount,
+        report({type: "dataset", windows: trainWindows, validationWindows, contextTokens, tokens: trainStream.tokenCount, repeated: trainStream.repeated,
             trainedLabelShare: mask.trainedLabelShare, promptFormat: chatWrapper?.wrapperName ?? "belle"});
 
         const optimizerParams = library.allocateOptimizerParams();
@@ -313,6 +315,7 @@ function packExamples(library: LlamaTrainingLibrary, vocab: NativePointer, examp
     return {
         windows,
         tokenCount,
+        repeated: tokens.length > tokenCount,
         inputs: Int32Array.from(tokens.slice(0, windows * contextTokens)),
         labels: Int32Array.from(tokens.slice(1, windows * contextTokens + 1)),
         labelTrainable: Uint8Array.from(trainable.slice(1, windows * contextTokens + 1), (value) => value ? 1 : 0)
