@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import {chromium, type Browser, type Page} from "playwright-core";
+import type {Browser, Page} from "playwright-core";
 import {compareEvalRuns} from "../../server/eval/report/compareEvalRuns";
 import {computeEvalReport} from "../../server/eval/report/computeEvalReport";
 import {computeJudgeHumanAgreement} from "../../server/eval/report/computeJudgeHumanAgreement";
@@ -15,27 +14,11 @@ import {
 } from "../../webview/protocol/reportProtocol";
 import {reportStrings} from "../../webview/report/reportStrings";
 import {repoRoot} from "../support/startEngineProcess";
-import {chromiumPath} from "./ChatWebviewHost";
+import {assertCleanWebviewPage, fakeVsCodeApi, launchTestChromium, startWebviewTestServer, wireWebviewPage, type WebviewTestServer} from "./WebviewTestPage";
 import {applyDarkModernColours} from "./darkModernColours";
-
-const webviewDist = path.join(repoRoot, "dist", "webview");
-const contentTypes: Record<string, string> = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"};
 
 // Like VS Code, the fake keeps the webview's state across reloads of the page: in sessionStorage, as JSON.
 const stateKey = "belle-report-state";
-const fakeVsCodeApi = `(() => {
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-        if (acquired) throw new Error("acquireVsCodeApi may be called only once");
-        acquired = true;
-        return {
-            postMessage: (message) => window.__belleToExtension(JSON.parse(JSON.stringify(message))),
-            getState: () => JSON.parse(sessionStorage.getItem("${stateKey}") ?? "null") ?? undefined,
-            setState: (state) => sessionStorage.setItem("${stateKey}", JSON.stringify(state))
-        };
-    };
-    document.addEventListener("securitypolicyviolation", (event) => window.__belleCspViolation(event.violatedDirective + " " + event.blockedURI));
-})();`;
 
 const xss = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
 
@@ -92,54 +75,32 @@ class ReportPage {
 
 describe("evaluation report webview in Chromium (extension side played by the test)", function () {
     let browser: Browser;
-    let server: http.Server;
+    let server: WebviewTestServer | undefined;
     let origin = "";
     let webview: ReportPage;
 
     before(async function () {
         this.timeout(180_000);
         execFileSync(process.execPath, ["esbuild.mjs"], {cwd: repoRoot, stdio: "inherit"});
-        assert.ok(fs.existsSync(chromiumPath), `${chromiumPath} is missing`);
-        server = http.createServer((request, response) => {
-            const url = new URL(request.url ?? "/", origin);
-            if (url.pathname === "/") {
-                response.writeHead(200, {"content-type": "text/html; charset=utf-8"});
-                response.end(buildReportHtml({cspSource: origin, nonce: crypto.randomBytes(16).toString("base64"),
+        server = await startWebviewTestServer((origin) => buildReportHtml({cspSource: origin, nonce: crypto.randomBytes(16).toString("base64"),
                     scriptUri: `${origin}/webview/report.js`, styleUri: `${origin}/webview/report.css`, lang: "en", title: "Report"}));
-                return;
-            }
-            const file = path.join(webviewDist, path.normalize(decodeURIComponent(url.pathname.slice("/webview/".length))));
-            if (url.pathname.startsWith("/webview/") && file.startsWith(webviewDist + path.sep) && fs.existsSync(file)) {
-                response.writeHead(200, {"content-type": contentTypes[path.extname(file)] ?? "application/octet-stream"});
-                fs.createReadStream(file).pipe(response);
-                return;
-            }
-            response.writeHead(url.pathname === "/favicon.ico" ? 204 : 404).end();
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        origin = `http://127.0.0.1:${(server.address() as {port: number}).port}`;
-        browser = await chromium.launch({executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]});
+        origin = server.origin;
+        browser = await launchTestChromium();
     });
     after(async () => {
         await browser?.close();
-        await new Promise<void>((resolve) => server == null ? resolve() : server.close(() => resolve()));
+        await server?.close();
     });
 
     beforeEach(async () => {
         const page = await (await browser.newContext()).newPage();
         webview = new ReportPage(page);
-        await page.exposeFunction("__belleToExtension", (message: unknown) => webview.receive(message));
-        await page.exposeFunction("__belleCspViolation", (violation: string) => { webview.csp.push(violation); });
-        await page.addInitScript(fakeVsCodeApi);
-        page.on("pageerror", (error) => { webview.errors.push(error.message); });
-        page.on("console", (message) => { if (message.type() === "error") webview.errors.push(message.text()); });
+        await wireWebviewPage(page, webview, fakeVsCodeApi(stateKey));
     });
     afterEach(async function () {
         await webview.page.context().close();
         if (this.currentTest?.state !== "passed") return;
-        assert.deepEqual(webview.errors, [], "page errors");
-        assert.deepEqual(webview.malformed, [], "messages outside the protocol");
-        assert.deepEqual(webview.csp, [], "CSP violations");
+        assertCleanWebviewPage(webview);
     });
 
     async function show(params: Partial<ReportShowParams> & Pick<ReportShowParams, "report" | "records">): Promise<void> {

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
-import {chromium, type Browser, type Page} from "playwright-core";
+import type {Browser, Page} from "playwright-core";
 import {buildTrainingViewHtml} from "../../webview/protocol/buildTrainingViewHtml";
 import {
     isTrainingViewToExtensionMessage, type ExtensionToTrainingViewMessage, type TrainingViewAction, type TrainingViewEvent,
@@ -13,35 +12,11 @@ import {
 import {createTrainingViewState} from "../../webview/protocol/trainingViewState";
 import {trainingViewStrings} from "../../webview/train/trainingViewStrings";
 import {repoRoot} from "../support/startEngineProcess";
-import {chromiumPath} from "./ChatWebviewHost";
+import {applyDarkModernColours} from "./darkModernColours";
+import {assertCleanWebviewPage, fakeVsCodeApi, launchTestChromium, startWebviewTestServer, wireWebviewPage, type WebviewTestServer} from "./WebviewTestPage";
 
-const webviewDist = path.join(repoRoot, "dist", "webview");
-const contentTypes: Record<string, string> = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".map": "application/json"};
 const screenshotPath = path.join(repoRoot, "docs", "screenshots", "training-view.png");
 
-const fakeVsCodeApi = `(() => {
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-        if (acquired) throw new Error("acquireVsCodeApi may be called only once");
-        acquired = true;
-        return {
-            postMessage: (message) => window.__belleToExtension(JSON.parse(JSON.stringify(message))),
-            getState: () => undefined,
-            setState: () => undefined
-        };
-    };
-    document.addEventListener("securitypolicyviolation", (event) => window.__belleCspViolation(event.violatedDirective + " " + event.blockedURI));
-})();`;
-
-/** Some of VS Code's Default Dark Modern colours, for the screenshot: a webview gets them from the workbench. */
-const darkModernColours: Record<string, string> = {
-    "--vscode-font-family": "system-ui, 'Noto Sans CJK SC', sans-serif", "--vscode-font-size": "13px", "--vscode-foreground": "#cccccc",
-    "--vscode-descriptionForeground": "#9d9d9d", "--vscode-errorForeground": "#f85149", "--vscode-badge-background": "#616161",
-    "--vscode-badge-foreground": "#f8f8f8", "--vscode-button-background": "#0078d4", "--vscode-button-foreground": "#ffffff",
-    "--vscode-button-hoverBackground": "#026ec1", "--vscode-button-secondaryBackground": "#313131",
-    "--vscode-button-secondaryForeground": "#cccccc", "--vscode-button-border": "#ffffff12", "--vscode-charts-blue": "#3794ff",
-    "--vscode-charts-orange": "#d18616", "--vscode-editorWidget-border": "#454545", "--vscode-testing-iconPassed": "#73c991"
-};
 
 const xss = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
 const allActions: TrainingViewAction[] = ["cancel", "chat", "evaluate", "reveal"];
@@ -98,54 +73,32 @@ class TrainingViewPage {
 
 describe("training view webview in Chromium (extension side played by the test)", function () {
     let browser: Browser;
-    let server: http.Server;
+    let server: WebviewTestServer | undefined;
     let origin = "";
     let webview: TrainingViewPage;
 
     before(async function () {
         this.timeout(180_000);
         execFileSync(process.execPath, ["esbuild.mjs"], {cwd: repoRoot, stdio: "inherit"});
-        assert.ok(fs.existsSync(chromiumPath), `${chromiumPath} is missing`);
-        server = http.createServer((request, response) => {
-            const url = new URL(request.url ?? "/", origin);
-            if (url.pathname === "/") {
-                response.writeHead(200, {"content-type": "text/html; charset=utf-8"});
-                response.end(buildTrainingViewHtml({cspSource: origin, nonce: crypto.randomBytes(16).toString("base64"),
+        server = await startWebviewTestServer((origin) => buildTrainingViewHtml({cspSource: origin, nonce: crypto.randomBytes(16).toString("base64"),
                     scriptUri: `${origin}/webview/train.js`, styleUri: `${origin}/webview/train.css`, lang: "en", title: "Training"}));
-                return;
-            }
-            const file = path.join(webviewDist, path.normalize(decodeURIComponent(url.pathname.slice("/webview/".length))));
-            if (url.pathname.startsWith("/webview/") && file.startsWith(webviewDist + path.sep) && fs.existsSync(file)) {
-                response.writeHead(200, {"content-type": contentTypes[path.extname(file)] ?? "application/octet-stream"});
-                fs.createReadStream(file).pipe(response);
-                return;
-            }
-            response.writeHead(url.pathname === "/favicon.ico" ? 204 : 404).end();
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        origin = `http://127.0.0.1:${(server.address() as {port: number}).port}`;
-        browser = await chromium.launch({executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]});
+        origin = server.origin;
+        browser = await launchTestChromium();
     });
     after(async () => {
         await browser?.close();
-        await new Promise<void>((resolve) => server == null ? resolve() : server.close(() => resolve()));
+        await server?.close();
     });
 
     beforeEach(async () => {
         const page = await (await browser.newContext({viewport: {width: 900, height: 860}})).newPage();
         webview = new TrainingViewPage(page);
-        await page.exposeFunction("__belleToExtension", (message: unknown) => webview.receive(message));
-        await page.exposeFunction("__belleCspViolation", (violation: string) => { webview.csp.push(violation); });
-        await page.addInitScript(fakeVsCodeApi);
-        page.on("pageerror", (error) => { webview.errors.push(error.message); });
-        page.on("console", (message) => { if (message.type() === "error") webview.errors.push(message.text()); });
+        await wireWebviewPage(page, webview, fakeVsCodeApi());
     });
     afterEach(async function () {
         await webview.page.context().close();
         if (this.currentTest?.state !== "passed") return;
-        assert.deepEqual(webview.errors, [], "page errors");
-        assert.deepEqual(webview.malformed, [], "messages outside the protocol");
-        assert.deepEqual(webview.csp, [], "CSP violations");
+        assertCleanWebviewPage(webview);
     });
 
     /** Loads the page, checks that `ready` comes first, and answers it with the state. */
@@ -271,10 +224,7 @@ describe("training view webview in Chromium (extension side played by the test)"
         const stepsPerEpoch = 1800;
         await open({...createTrainingViewState("belle-7b-2m-zh-tuned"), epochs: 3, stepsPerEpoch, validation: true});
         // Through the CSSOM, which the CSP allows (a <style> element it would block), as VS Code sets them on <html>
-        await webview.page.evaluate(`(() => {
-            for (const [name, value] of Object.entries(${JSON.stringify(darkModernColours)})) document.documentElement.style.setProperty(name, value);
-            document.body.style.setProperty("background", "#1f1f1f");
-        })()`);
+        await webview.page.evaluate(applyDarkModernColours);
         const validation = (step: number, loss: number, accuracy: number): TrainingViewEvent =>
             ({kind: "validation", point: {step, epoch: step / stepsPerEpoch, loss, accuracy}});
         await webview.events([
