@@ -150,7 +150,8 @@ async function startFakeRegistry(): Promise<FakeRegistry> {
             ...(range == null ? {} : {"content-range": `bytes ${start}-${tarball.length - 1}/${tarball.length}`})
         });
         let limit = body.length;
-        if (behaviour.cutAfterBytes != null && (behaviour.cutCount ?? 0) > 0) {
+        // A response shorter than the cut is not cut and does not use one up (which one comes first is up to timing)
+        if (behaviour.cutAfterBytes != null && behaviour.cutAfterBytes < body.length && (behaviour.cutCount ?? 0) > 0) {
             behaviour.cutCount = behaviour.cutCount! - 1;
             limit = Math.min(limit, behaviour.cutAfterBytes);
         }
@@ -165,9 +166,11 @@ async function startFakeRegistry(): Promise<FakeRegistry> {
             }
             const chunk = body.subarray(offset, Math.min(limit, offset + chunkBytes));
             offset += chunk.length;
-            response.write(chunk);
-            if (behaviour.chunkDelayMs != null) setTimeout(sendNext, behaviour.chunkDelayMs);
-            else setImmediate(sendNext);
+            // The next step (a cut among them) once the chunk is on the socket, so that a cut loses no written bytes
+            response.write(chunk, () => {
+                if (behaviour.chunkDelayMs != null) setTimeout(sendNext, behaviour.chunkDelayMs);
+                else setImmediate(sendNext);
+            });
         };
         sendNext();
     });
@@ -258,6 +261,9 @@ describe("downloadCudaBinaries", () => {
     it("resumes a tarball where the server dropped the connection, with a range request", async () => {
         registry.behaviour.cutAfterBytes = 100_000;
         registry.behaviour.cutCount = 2;
+        // In chunks, so that most of what came before a cut is in the partial file (the last chunk may be lost with the connection)
+        registry.behaviour.chunkBytes = 16_384;
+        registry.behaviour.chunkDelayMs = 2;
 
         await downloadCudaBinaries(plan, {retryDelayMs: 10, log: () => {}});
 
