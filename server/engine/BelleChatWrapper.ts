@@ -1,11 +1,14 @@
 import {
     ChatWrapper, LlamaText, SpecialToken, type ChatWrapperGenerateContextStateOptions, type ChatWrapperGeneratedContextState
 } from "node-llama-cpp";
+import {belleAssistantPrefix, belleHumanPrefix} from "../train/data/renderTrainingText";
 
 /**
- * BELLE's prompt format, `Human: {text}\n\nAssistant:{reply}`, for models that carry no chat template (BELLE's
- * checkpoints converted to GGUF among them). A system message goes first, as plain text. Generation stops at
- * EOS or where the model starts the next human turn.
+ * BELLE's prompt format for models that carry no chat template (BELLE's checkpoints converted to GGUF among them),
+ * laid out exactly as BELLE's trainer lays out its examples (renderTrainingText): BOS, each human turn as
+ * `Human: \n{text}\n\nAssistant: \n`, each earlier reply followed by EOS. So a model that the built-in trainer
+ * fine-tuned is prompted with the text it was trained on. A system message goes first, as plain text. Generation
+ * stops at EOS or where the model starts the next human turn.
  *
  * Written out rather than built on node-llama-cpp's TemplateChatWrapper, which leaves out the final
  * "Assistant:" when the reply to generate is still empty.
@@ -18,12 +21,9 @@ export class BelleChatWrapper extends ChatWrapper {
         chatHistory.forEach((item, index) => {
             const isLast = index === chatHistory.length - 1;
             if (item.type === "system") values.push(LlamaText.fromJSON(item.text), "\n\n");
-            else if (item.type === "user") values.push("Human: ", item.text, "\n\n");
-            else values.push("Assistant:", this.generateModelResponseText(item.response), isLast ? "" : "\n\n");
+            else if (item.type === "user") values.push(belleHumanPrefix, item.text, belleAssistantPrefix);
+            else values.push(this.generateModelResponseText(item.response), ...(isLast ? [] : [new SpecialToken("EOS")]));
         });
-        if (chatHistory.at(-1)?.type !== "model")
-            values.push("Assistant:");
-
         return {
             contextText: LlamaText(values),
             stopGenerationTriggers: [LlamaText(new SpecialToken("EOS")), LlamaText("\n\nHuman:")]

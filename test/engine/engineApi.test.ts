@@ -251,11 +251,11 @@ describe("engine: BELLE prompt format for models without a chat template", funct
     });
     after(async () => engine?.stop());
 
-    it("uses `Human: …\\n\\nAssistant:` and still chats in Chinese", async () => {
+    it("uses BELLE's trainer format `Human: \\n…\\n\\nAssistant: \\n` and still chats in Chinese", async () => {
         assert.equal(engine.ready.promptFormat, "belle");
         const completion = await clientFor(engine).chat.completions.create({model: "any", messages: [{role: "user", content: "你好"}], max_tokens: 4, temperature: 0});
         assert.match(completion.choices[0]!.message.content!, cjk);
-        // BOS + "Human: 你好\n\nAssistant:", one token per character in the generated vocabulary
-        assert.equal(completion.usage!.prompt_tokens, 1 + "Human: 你好\n\nAssistant:".length);
+        // BOS + "Human: \n你好\n\nAssistant: \n", one token per character in the generated vocabulary
+        assert.equal(completion.usage!.prompt_tokens, 1 + "Human: \n你好\n\nAssistant: \n".length);
     });
 });

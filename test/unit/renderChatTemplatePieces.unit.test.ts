@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {ChatMLChatWrapper} from "node-llama-cpp";
 import {BelleChatWrapper} from "../../server/engine/BelleChatWrapper";
+import type {TrainingTurn} from "../../server/train/data/TrainingExample";
+import {renderTrainingText} from "../../server/train/data/renderTrainingText";
 import {renderChatTemplatePieces} from "../../server/train/trainer/renderChatTemplatePieces";
 
 describe("renderChatTemplatePieces (training examples laid out as the engine lays out a chat)", () => {
@@ -23,13 +25,30 @@ describe("renderChatTemplatePieces (training examples laid out as the engine lay
         ]);
     });
 
-    it("splits an answer out of the template's plain text, as in the engine's BELLE format for models without a template", () => {
-        const pieces = renderChatTemplatePieces(new BelleChatWrapper(), [{role: "user", text: "1+1 等于几？"}, {role: "assistant", text: "2"}]);
+    it("lays an example out in BELLE's trainer format for a model without a template, as the engine prompts it: `Human: \\n…\\n\\nAssistant: \\n`, EOS after each answer", () => {
+        const turns: TrainingTurn[] = [
+            {role: "user", text: "1+1 等于几？"}, {role: "assistant", text: "2"},
+            {role: "user", text: "再加 1 呢？"}, {role: "assistant", text: "3 😀"}
+        ];
+        const pieces = renderChatTemplatePieces(new BelleChatWrapper(), turns);
         assert.deepEqual(pieces, [
             {kind: "specialToken", text: "BOS", loss: "none"},
-            {kind: "text", text: "Human: 1+1 等于几？\n\nAssistant:", loss: "none"},
+            {kind: "text", text: "Human: \n1+1 等于几？\n\nAssistant: \n", loss: "none"},
             {kind: "text", text: "2", loss: "all"},
+            {kind: "specialToken", text: "EOS", loss: "first"},
+            {kind: "text", text: "Human: \n再加 1 呢？\n\nAssistant: \n", loss: "none"},
+            {kind: "text", text: "3 😀", loss: "all"},
             {kind: "specialToken", text: "EOS", loss: "all"}
         ]);
+        // The same text that data validation counts tokens of (renderTrainingText), EOS aside
+        assert.equal(pieces.filter((piece) => piece.kind === "text").map((piece) => piece.text).join(""), renderTrainingText(turns));
+    });
+
+    it("prompts the engine's next reply in the text the trainer trained the answer after", () => {
+        const {contextText} = new BelleChatWrapper().generateContextState({chatHistory: [
+            {type: "user", text: "你好"}, {type: "model", response: ["你好！"]}, {type: "user", text: "中国的首都是哪里？"}
+        ]});
+        assert.equal(contextText.values.map((value) => typeof value === "string" ? value : `<${value.value}>`).join(""),
+            "<BOS>Human: \n你好\n\nAssistant: \n你好！<EOS>Human: \n中国的首都是哪里？\n\nAssistant: \n");
     });
 });

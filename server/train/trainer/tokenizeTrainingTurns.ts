@@ -1,6 +1,6 @@
 import type {ChatWrapper} from "node-llama-cpp";
 import type {TrainingTurn} from "../data/TrainingExample";
-import {renderTrainingText} from "../data/renderTrainingText";
+import {BelleChatWrapper} from "../../engine/BelleChatWrapper";
 import type {LlamaTrainingLibrary, NativePointer} from "../llama/LlamaTrainingLibrary";
 import {renderChatTemplatePieces} from "./renderChatTemplatePieces";
 
@@ -11,31 +11,15 @@ export type TokenizedExample = {
 };
 
 /**
- * Tokenizes one example for training. With the model's chat template (`chatWrapper`): laid out as the engine lays
- * out a chat for that model (see renderChatTemplatePieces). Without (a model that has none, which the engine
- * chats with in BELLE's format): the way BELLE's trainer does, BOS, then each turn rendered on its own (so the
- * mask boundary falls between tokens), each assistant turn followed by EOS.
+ * Tokenizes one example for training, laid out as the engine lays out a chat for the model (renderChatTemplatePieces):
+ * with its chat template (`chatWrapper`), or, for a model that has none (null), in BELLE's format (BelleChatWrapper:
+ * BOS, each turn as BELLE's trainer renders it, so the mask boundary falls between tokens, each answer followed by EOS).
  */
 export function tokenizeTrainingTurns(library: LlamaTrainingLibrary, vocab: NativePointer, turns: readonly TrainingTurn[],
     chatWrapper: ChatWrapper | null = null): TokenizedExample {
-    if (chatWrapper != null) return tokenizeWithChatTemplate(library, vocab, turns, chatWrapper);
-    const tokens = [library.llama_vocab_bos(vocab)];
-    const trainable = [false];
-    for (const turn of turns) {
-        const turnTokens = tokenize(library, vocab, renderTrainingText([turn]));
-        const isAssistant = turn.role === "assistant";
-        if (isAssistant)
-            turnTokens.push(library.llama_vocab_eos(vocab));
-        tokens.push(...turnTokens);
-        trainable.push(...turnTokens.map(() => isAssistant));
-    }
-    return {tokens, trainable};
-}
-
-function tokenizeWithChatTemplate(library: LlamaTrainingLibrary, vocab: NativePointer, turns: readonly TrainingTurn[], chatWrapper: ChatWrapper): TokenizedExample {
     const tokens: number[] = [];
     const trainable: boolean[] = [];
-    for (const piece of renderChatTemplatePieces(chatWrapper, turns)) {
+    for (const piece of renderChatTemplatePieces(chatWrapper ?? new BelleChatWrapper(), turns)) {
         const pieceTokens = piece.kind === "specialToken" ? builtinToken(library, vocab, piece.text)
             : tokenize(library, vocab, piece.text, piece.kind === "specialText");
         tokens.push(...pieceTokens);
