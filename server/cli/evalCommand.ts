@@ -17,14 +17,17 @@ import {formatEvalSetDiagnostic} from "../eval/EvalSetDiagnostic";
 import {runEvalJob} from "../eval/runEvalJob";
 import type {ChatEndpoint} from "../eval/requestChatCompletion";
 import {CliUsageError} from "./CliUsageError";
+import {parseLoraArgument} from "./parseLoraArgument";
 import {resolveModelArgument} from "./resolveModelArgument";
 
-export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--model <file.gguf | embedded> | --url <base url> --model-name <id>)
+export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--model <file.gguf | embedded> [--lora <adapter.gguf>[:scale] ...]
+           | --url <base url> --model-name <id>)
            [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json|reference] [--no-judge]
            [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
            [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-prompts <file.json>] [--threads auto]
     API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
-    With --model, the model runs in this process and is also the judge unless --judge-url is given.
+    With --model, the model runs in this process and is also the judge unless --judge-url is given; --lora applies
+    LoRA adapters on it (as belle serve --lora), and the answer cache tells the adapted model from the base.
     --judge-mode reference: no judge model; the score is the answer's character-level F1 against std_answer (offline).
     Resumes when --out already holds part of the same run.
 belle eval merge --out <run.jsonl> <shard.jsonl> ...
@@ -42,6 +45,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
             "eval-set": {type: "string"},
             out: {type: "string"},
             model: {type: "string"},
+            lora: {type: "string", multiple: true, default: []},
             url: {type: "string"},
             "model-name": {type: "string"},
             "judge-url": {type: "string"},
@@ -67,6 +71,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const runFilePath = required(values.out, "--out");
     if ((values.model == null) === (values.url == null))
         throw new CliUsageError("Give either --model (a .gguf file, or \"embedded\") or --url of an OpenAI-compatible endpoint.");
+    if (values.lora.length > 0 && values.model == null)
+        throw new CliUsageError("--lora applies to the model this command loads (--model); an endpoint given with --url carries its own adapters.");
+    const loraAdapters = values.lora.map(parseLoraArgument);
     const shard = values.shard == null ? undefined : parseShard(values.shard);
     const concurrency = integer(values.concurrency, "--concurrency", 1);
     const judgeModeOption = values["judge-mode"];
@@ -93,13 +100,19 @@ export async function evalCommand(argv: string[]): Promise<void> {
         modelHash = await hashModelFile(modelPath);
         const engine = await LlamaEngine.load({
             modelPath, parallel: concurrency, contextSize: integer(values["ctx-size"], "--ctx-size", 256),
-            threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1), log
+            threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1), loraAdapters, log
         });
+        // With adapters, answers are the adapted model's: the cache key covers each adapter's content and scale
+        const adapters: string[] = [];
+        for (const {filePath, scale} of loraAdapters) adapters.push(`${await hashModelFile(filePath)}:${scale}`);
+        if (adapters.length > 0)
+            modelHash = crypto.createHash("sha256").update([modelHash, ...adapters].join("\n")).digest("hex");
         const token = crypto.randomBytes(24).toString("base64url");
         const server = await EngineHttpServer.listen(engine, {host: "127.0.0.1", port: 0, token, allowedOrigins: [], log: () => undefined});
+        const loraLabel = loraAdapters.map(({filePath, scale}) => ` + LoRA ${path.basename(filePath)}${scale === 1 ? "" : ` ×${scale}`}`).join("");
         local = {engine, server, endpoint: {
             baseUrl: `http://127.0.0.1:${server.port}/v1`, apiKey: token, model: engine.modelId,
-            label: `${engine.modelId} (sha256 ${modelHash.slice(0, 12)}, in process)`
+            label: `${engine.modelId}${loraLabel} (sha256 ${modelHash.slice(0, 12)}, in process)`
         }};
         candidate = local.endpoint;
     } else

@@ -3,6 +3,7 @@ import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {generateLoraAdapter} from "../../models/generate/generateLoraAdapter";
 import {EvalRunFileError, mergeEvalRunFiles, readEvalRunFile} from "../../server/eval/EvalRunFile";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {runEvalJob, type RunEvalJobOptions} from "../../server/eval/runEvalJob";
@@ -188,6 +189,30 @@ describe("belle eval (the CLI, headless, as a Slurm array task would run it)", f
         assert.equal(records.length, 4);
         // Items 0, 1 and 3 have a standard answer; item 2 (generation) has none
         assert.deepEqual([...records].sort((a, b) => a.index - b.index).map((record) => record.score == null), [false, false, true, false]);
+    });
+
+    it("evaluates the model with a LoRA adapter (--lora), its answers its own and not the base model's from the answer cache", async function () {
+        this.timeout(240_000);
+        const adapterPath = path.join(dir, "random.gguf");
+        await generateLoraAdapter(adapterPath, {shape: "tiny", init: "random", seed: 7});
+        const run = (out: string, extra: string[]) => {
+            const {status, stderr} = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.cjs"), "eval", "--eval-set", path.join(dir, "eval_set.json"),
+                "--model", "embedded", "--max-tokens", "8", "--judge-mode", "reference", "--out", out, ...extra], {encoding: "utf8"});
+            assert.equal(status, 0, stderr);
+            return readEvalRunFile(out);
+        };
+        // The base model first, so that its answers are in the cache when the adapted model is asked the same questions
+        const base = await run(path.join(dir, "lora-base.jsonl"), []);
+        const adapted = await run(path.join(dir, "lora-adapted.jsonl"), ["--lora", adapterPath]);
+        assert.notEqual(adapted.header?.modelHash, base.header?.modelHash);
+        const answers = (records: readonly EvalRunRecord[]) => [...records].sort((a, b) => a.index - b.index).map((record) => record.answer);
+        assert.notDeepEqual(answers(adapted.records), answers(base.records));
+        for (const answer of answers(adapted.records)) assert.match(answer ?? "", cjk);
+
+        const misuse = spawnSync(process.execPath, [path.join(repoRoot, "dist", "server.cjs"), "eval", "--eval-set", path.join(dir, "eval_set.json"),
+            "--url", "http://127.0.0.1:9/v1", "--model-name", "x", "--no-judge", "--lora", adapterPath, "--out", path.join(dir, "x.jsonl")], {encoding: "utf8"});
+        assert.equal(misuse.status, 2, misuse.stderr);
+        assert.match(misuse.stderr, /--lora applies to the model this command loads \(--model\)/);
     });
 
     it("explains a bad --shard and exits with the usage code", () => {
