@@ -5,7 +5,7 @@ import path from "node:path";
 // registry into its global storage, and points node-llama-cpp at them. This file is the pure part: what to fetch and
 // where it goes; downloadCudaBinaries.ts does the fetching.
 //
-// How node-llama-cpp 3.22.1 finds a prebuilt build (dist/bindings/utils/compileLLamaCpp.js, `getPrebuiltBinaryPath`):
+// How node-llama-cpp 3.21.1 finds a prebuilt build (dist/bindings/utils/compileLLamaCpp.js, `getPrebuiltBinaryPath`):
 // for `gpu: "cuda"` the build folder name is `<platform>-<arch>-cuda` (getBuildFolderNameForBuildOptions.js), and it
 // first looks in its own `bins/<name>/` folder (`llamaPrebuiltBinsDirectory`, config.js), taking it when both
 // `llama-addon.node` and `_nlcBuildMetadata.json` are there, with no version check; only then does it import
@@ -19,7 +19,7 @@ import path from "node:path";
 const cudaPlatforms: Partial<Record<NodeJS.Platform, string>> = {linux: "linux", win32: "win"};
 const cudaArchitectures = new Set(["x64"]);
 
-/** Both tarballs together, compressed, for node-llama-cpp 3.22.1 linux-x64 (143 MB + 177 MB): what the offer names. */
+/** Both tarballs together, compressed, for node-llama-cpp 3.21.1 linux-x64 (143 MB + 177 MB): what the offer names. */
 export const approximateCudaDownloadMegabytes = 320;
 
 export type CudaBinariesPackage = {

@@ -3,7 +3,7 @@ import koffi from "koffi";
 /**
  * The C structs of llama.h / ggml-opt.h that the trainer passes by value, declared for koffi.
  * They must match the llama.cpp release that node-llama-cpp's prebuilt binaries were built from
- * (node-llama-cpp 3.22.1 → llama.cpp v0.5.0); test/train/llamaStructLayout.test.ts compiles the real header
+ * (node-llama-cpp 3.21.1 → its llama.cpp release v0.4.0); test/train/llamaStructLayout.test.ts compiles the real header
  * and compares every size and offset, so a node-llama-cpp upgrade that changes a struct fails there first.
  *
  * Enums are C `int`; function pointers are `void *` holding an address (a native symbol from `lib.symbol()` or
