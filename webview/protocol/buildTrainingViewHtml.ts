@@ -1,19 +1,7 @@
 // The training view webview's HTML (the extension's panel and the browser tests alike).
-import {buildWebviewHtml} from "./buildWebviewHtml";
+import {buildWebviewHtml, type SingleStylesheetHtmlOptions} from "./buildWebviewHtml";
 
-export interface TrainingViewHtmlOptions {
-    /** `webview.cspSource`: the origin that serves the webview's own files. */
-    cspSource: string,
-    /** Fresh per load, from a CSPRNG (`crypto.randomBytes`), so injected markup cannot guess it. */
-    nonce: string,
-    scriptUri: string,
-    styleUri: string,
-    /** BCP 47 language of the UI, e.g. `vscode.env.language`. */
-    lang: string,
-    title: string
-}
-
-export function buildTrainingViewHtml({cspSource, nonce, scriptUri, styleUri, lang, title}: TrainingViewHtmlOptions): string {
+export function buildTrainingViewHtml({cspSource, nonce, scriptUri, styleUri, lang, title}: SingleStylesheetHtmlOptions): string {
     return buildWebviewHtml({
         cspSource, nonce, scriptUri, lang, title,
         stylesheets: [{href: styleUri}],

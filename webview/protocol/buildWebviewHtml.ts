@@ -16,6 +16,9 @@ export interface WebviewHtmlOptions {
     root: {id: string, className: string}
 }
 
+/** A panel with one stylesheet and a fixed root (the report, the training view): what its extension side passes. */
+export type SingleStylesheetHtmlOptions = Omit<WebviewHtmlOptions, "stylesheets" | "root"> & {styleUri: string};
+
 const htmlEscapes: Record<string, string> = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"};
 
 function escapeHtml(text: string): string {
