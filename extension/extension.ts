@@ -54,7 +54,8 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
             const launch = resolveEngineLaunch(settings);
             await prepareCudaBinariesForEngineStart(cudaBinaries, settings);
             return launch;
-        }
+        },
+        describeLaunch: () => resolveEngineLaunch(readBelleSettings()).args
     });
     supervisor = engine;
     context.subscriptions.push(engine);
@@ -140,19 +141,25 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
-    const evaluateModel = {
-        engine, settings: readBelleSettings, secrets: context.secrets, log,
-        useModel: async (modelPath: string) => {
-            await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
-            await engine.restart();
-        }
+    /**
+     * Makes `modelPath` the workspace's model and the engine run it: the settings listener and this call both ask
+     * `applySettings`, so the engine restarts once (it restarted twice when this also ran Restart Engine).
+     */
+    const useModel = async (modelPath: string) => {
+        await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
+        await engine.applySettings();
+        await engine.ensureStarted();
     };
+    const evaluateModel = {engine, settings: readBelleSettings, secrets: context.secrets, log, useModel};
     const training: TrainModelDependencies = {
         serverScriptPath, log, extensionUri: context.extensionUri,
         chatWith: async (modelPath: string) => {
-            await vscode.workspace.getConfiguration("belle").update("model", modelPath, vscode.ConfigurationTarget.Workspace);
-            await vscode.commands.executeCommand(commandIds.restartEngine);
-            await vscode.commands.executeCommand(commandIds.openChat);
+            webviews.openPanel();
+            try {
+                await useModel(modelPath);
+            } catch (error) {
+                reportEngineError(error, log);
+            }
         },
         evaluateWith: async (modelPath: string) => {
             await evaluateModelAgainstLastRun(evaluateModel, modelPath);
@@ -269,8 +276,8 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         const engineKeys = ["model", "gpuLayers", "backend", "contextSize", "parallel", "threads", "loraAdapters"];
         const engineChanged = engineKeys.some((key) => event.affectsConfiguration(`belle.${key}`));
         if (engineChanged && engine.pid != null) {
-            log.info("[engine] settings changed: restarting the engine");
-            engine.restart().catch((error: unknown) => reportEngineError(error, log));
+            log.info("[engine] settings changed: restarting the engine if they change its launch");
+            engine.applySettings().catch((error: unknown) => reportEngineError(error, log));
         } else if (engineChanged && event.affectsConfiguration("belle.model"))
             startEngineIfConfigured();
     }));

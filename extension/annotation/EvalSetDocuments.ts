@@ -5,7 +5,7 @@ import {readEvalAnnotation, type EvalAnnotation} from "../../server/eval/annotat
 import type {EvalItem} from "../../server/eval/EvalItem";
 import {parseEvalSet, type EvalSetParseResult} from "../../server/eval/readEvalSet";
 import {reparseJsonlLines} from "../../server/eval/reparseJsonlLines";
-import {evalSetSniffChars, looksLikeEvalSet} from "../evalSet/looksLikeEvalSet";
+import {evalSetSniffChars, looksLikeEvalSet, looksLikeJsonLines} from "../evalSet/looksLikeEvalSet";
 
 export const defaultEvalSetGlobs: readonly string[] = ["**/eval_set*.json", "**/*eval*.jsonl"];
 
@@ -204,6 +204,13 @@ export class EvalSetDocuments implements vscode.Disposable {
     private _update(document: vscode.TextDocument): void {
         const key = document.uri.toString();
         if (!this._parsed.has(key) && !isEvalSetDocument(document)) return;
+        if (!this._parsed.has(key) && document.languageId === "json" && looksLikeJsonLines(document.getText(
+            new vscode.Range(new vscode.Position(0, 0), document.positionAt(evalSetSniffChars))))) {
+            // An eval set in JSON Lines under a .json name (BELLE's own eval_set.json): JSON would flag every line
+            // after the first. VS Code reopens the document in the new language, and this runs again for it.
+            void vscode.languages.setTextDocumentLanguage(document, "jsonl");
+            return;
+        }
         const parsed = this._parsed.get(key);
         if (parsed != null && parsed.version === document.version) return;
         this._parse(document);

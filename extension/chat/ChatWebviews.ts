@@ -27,8 +27,12 @@ export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvid
     /** Reveals the chat panel, creating it if needed; resolves with its session. */
     public openPanel(): ChatSession {
         if (this._panel != null) {
-            this._panel.reveal();
-            return this._sessions.get(this._panel.webview)!;
+            const session = this._sessions.get(this._panel.webview);
+            if (session != null) {
+                this._panel.reveal();
+                return session;
+            }
+            this._panel = undefined;
         }
         const panel = vscode.window.createWebviewPanel(chatPanelViewType, vscode.l10n.t("BELLE Chat"), vscode.ViewColumn.Beside, {
             enableScripts: true,
@@ -57,13 +61,16 @@ export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvid
 
     public resolveWebviewView(view: vscode.WebviewView): void {
         this._view = view;
-        view.webview.options = {enableScripts: true, localResourceRoots: this._resourceRoots()};
-        const session = this._attach(view.webview);
+        // Kept: a disposed view's or panel's `webview` getter throws ("Webview is disposed"), so the dispose
+        // handlers must not read it.
+        const webview = view.webview;
+        webview.options = {enableScripts: true, localResourceRoots: this._resourceRoots()};
+        const session = this._attach(webview);
         this._lastFocused ??= session;
         view.onDidChangeVisibility(() => { if (view.visible) this._lastFocused = session; });
         view.onDidDispose(() => {
-            this._detach(view.webview);
             if (this._view === view) this._view = undefined;
+            this._detach(webview);
         });
     }
 
@@ -76,12 +83,13 @@ export class ChatWebviews implements vscode.Disposable, vscode.WebviewViewProvid
 
     private _adoptPanel(panel: vscode.WebviewPanel): ChatSession {
         this._panel = panel;
-        const session = this._attach(panel.webview);
+        const webview = panel.webview;
+        const session = this._attach(webview);
         this._lastFocused = session;
         panel.onDidChangeViewState(() => { if (panel.active) this._lastFocused = session; });
         panel.onDidDispose(() => {
-            this._detach(panel.webview);
             if (this._panel === panel) this._panel = undefined;
+            this._detach(webview);
         });
         return session;
     }

@@ -31,6 +31,11 @@ export interface EngineSupervisorOptions {
     log: vscode.LogOutputChannel,
     /** Resolved anew at each start, so a settings change takes effect on the next (re)start. */
     resolveLaunch: () => Promise<EngineLaunch>,
+    /**
+     * The arguments the settings ask for now, without the side effects of `resolveLaunch` (offers, downloads):
+     * `applySettings` compares them with the running engine's to restart only when they differ.
+     */
+    describeLaunch?: () => string[],
     startTimeoutMs?: number,
     /** Crashes within `crashWindowMs` after which the supervisor stops restarting and reports an error. */
     maxCrashes?: number,
@@ -58,6 +63,8 @@ export class EngineSupervisor implements vscode.Disposable {
     private _state: EngineState = "stopped";
     private _error: string | null = null;
     private _displayModel: string | null = null;
+    /** The arguments of the engine started last (joined), for `applySettings`. */
+    private _launchedArgs: string | undefined;
     private _lastTokensPerSecond: number | null = null;
     private _activeRequests = 0;
     private _starting: Promise<EngineReadyLine> | undefined;
@@ -156,6 +163,21 @@ export class EngineSupervisor implements vscode.Disposable {
         return this._restarting;
     }
 
+    /**
+     * Brings a running (or starting) engine in line with the settings: restarts it when they now ask for other
+     * arguments than it was started with, and does nothing otherwise or when no engine runs (the next start reads
+     * them). Called both by the settings listener and by a command that changes the model and then needs the
+     * engine ("Chat with It"): whichever comes second finds the engine already restarted, so it restarts once.
+     */
+    public async applySettings(): Promise<void> {
+        while (this._restarting != null) await this._restarting.catch(() => undefined);
+        if (this._starting != null) await this._starting.catch(() => undefined);
+        if (this._child == null) return;
+        const wanted = this._options.describeLaunch?.().join("\0");
+        if (wanted != null && wanted === this._launchedArgs) return;
+        await this.restart();
+    }
+
     /** A chat request started (+1) or ended (-1); the status shows "busy" while any runs. */
     public trackRequest(delta: 1 | -1, tokensPerSecond?: number): void {
         this._activeRequests = Math.max(0, this._activeRequests + delta);
@@ -185,6 +207,7 @@ export class EngineSupervisor implements vscode.Disposable {
             throw error;
         }
         this._displayModel = launch.displayModel;
+        this._launchedArgs = launch.args.join("\0");
         this._setState("starting");
 
         const args = ["serve", ...launch.args, "--parent-pid", String(process.pid)];

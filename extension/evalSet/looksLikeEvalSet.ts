@@ -49,3 +49,21 @@ function hasEvalItemFields(value: unknown): boolean {
 function hasEvalItemKeys(text: string): boolean {
     return questionKey.test(text) && answerOrClassKey.test(text);
 }
+
+/**
+ * Whether eval-set text is JSON Lines rather than one JSON value: its first line holds a whole JSON object and
+ * more text follows it. VS Code opens such a file as JSON (BELLE names it `eval_set.json`) and then reports "End of
+ * file expected" at line 2; it should be the `jsonl` language.
+ */
+export function looksLikeJsonLines(head: string): boolean {
+    const start = /[^ \t\r\n\ufeff]/.exec(head);
+    if (start?.[0] !== "{") return false;
+    const lineEnd = /\r?\n/.exec(head.slice(start.index));
+    if (lineEnd == null) return false;
+    try {
+        JSON.parse(head.slice(start.index, start.index + lineEnd.index));
+    } catch {
+        return false;
+    }
+    return /[^ \t\r\n]/.test(head.slice(start.index + lineEnd.index));
+}
