@@ -5,7 +5,7 @@ import {ChatEndpoints, remoteApiKeySecret} from "./chat/ChatEndpoints";
 import {ChatWebviews} from "./chat/ChatWebviews";
 import {ConversationStore} from "./chat/ConversationStore";
 import {commandIds} from "./commandIds";
-import {configureGpuOffload, downloadModelCommand, selectModel} from "./commands/modelCommands";
+import {configureGpuOffload, downloadModelCommand, hasDownloadedModel, selectModel} from "./commands/modelCommands";
 import {downloadCudaBinariesCommand, prepareCudaBinariesForEngineStart} from "./commands/cudaCommands";
 import {pickAndOpenEvalReport} from "./commands/openEvalReport";
 import {judgeApiKeySecret, runEvaluation} from "./commands/runEvaluation";
@@ -270,8 +270,12 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         if (picked != null) await vscode.commands.executeCommand(picked.command);
     });
 
+    updateModelContextKeys();
+    void openWalkthroughOnFirstRun(context);
+
     context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((event) => {
         if (!event.affectsConfiguration("belle")) return;
+        updateModelContextKeys();
         endpoints.refresh();
         const engineKeys = ["model", "gpuLayers", "backend", "contextSize", "parallel", "threads", "loraAdapters"];
         const engineChanged = engineKeys.some((key) => event.affectsConfiguration(`belle.${key}`));
@@ -300,6 +304,31 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
 /** VS Code waits for the returned promise: the engine gets its graceful shutdown. */
 export function deactivate(): Promise<void> | undefined {
     return supervisor?.stop();
+}
+
+/**
+ * The walkthrough's "pick a model" and "download" steps tick on these context keys, so they tick when a model is
+ * really set or on disk — not when the picker was merely opened, or a download failed offline.
+ */
+function updateModelContextKeys(): void {
+    const model = readBelleSettings().model;
+    void vscode.commands.executeCommand("setContext", "belle.modelSet", model !== "");
+    void vscode.commands.executeCommand("setContext", "belle.modelDownloaded", hasDownloadedModel());
+}
+
+const walkthroughOpenedKey = "belle.walkthroughOpened";
+
+/**
+ * A new user (no model set yet) gets the walkthrough once, on the first start after installing: VS Code opens it
+ * only for installs from its Extensions view, not for a .vsix installed from the command line. VS Code's own
+ * `workbench.welcomePage.walkthroughs.openOnInstall` turns this off too.
+ */
+async function openWalkthroughOnFirstRun(context: vscode.ExtensionContext): Promise<void> {
+    if (context.globalState.get<boolean>(walkthroughOpenedKey) === true) return;
+    if (vscode.workspace.getConfiguration("workbench.welcomePage").get<boolean>("walkthroughs.openOnInstall", true) === false) return;
+    if (readBelleSettings().model !== "") return;
+    await context.globalState.update(walkthroughOpenedKey, true);
+    await vscode.commands.executeCommand("workbench.action.openWalkthrough", `${context.extension.id}#firstRun`, false);
 }
 
 function reportEngineError(error: unknown, log: vscode.LogOutputChannel): void {

@@ -228,6 +228,7 @@ export class ChatSession implements vscode.Disposable {
             tokensPerSecond = result.tokensPerSecond;
             const turn: ChatTurn = {
                 role: "assistant", content: result.text,
+                ...(result.finishReason === "length" ? {truncated: true} : {}),
                 stats: {
                     promptTokens: result.promptTokens, completionTokens: result.completionTokens,
                     tokensPerSecond: result.tokensPerSecond,
@@ -244,12 +245,22 @@ export class ChatSession implements vscode.Disposable {
                 this._post("chat/done", {streamId, turn});
             } else {
                 this._deps.log.warn(`[chat] answer failed: ${(error as Error).message}`);
-                const message = error instanceof EndpointUnreachableError
-                    ? vscode.l10n.t("The model is not reachable: {0}", (error as Error).message)
-                    : (error as Error).message;
+                let message = (error as Error).message;
+                let retryable = this._deps.endpoints.status.state === "error";
+                if (error instanceof EndpointUnreachableError && this._deps.endpoints.usesRemote) {
+                    message = vscode.l10n.t("The remote endpoint is not reachable: {0}", message);
+                    retryable = true;
+                } else if (error instanceof EndpointUnreachableError) {
+                    // The local engine went away mid-answer (a crash, a kill): say so in words, and whether it is
+                    // back, rather than the socket error. Once it is back, Regenerate works; no banner is needed.
+                    const back = await this._deps.endpoints.recover().catch(() => false);
+                    message = back
+                        ? vscode.l10n.t("The engine stopped while answering and has been restarted. Regenerate to ask again.")
+                        : vscode.l10n.t("The engine stopped while answering and could not be restarted. Show the logs, or Retry.");
+                    retryable = !back;
+                }
                 const turn: ChatTurn = {role: "assistant", content: partial, error: message};
                 await this._finishTurn(conversation, turn);
-                const retryable = error instanceof EndpointUnreachableError || this._deps.endpoints.status.state === "error";
                 this._post("chat/error", {streamId, message, retryable, turn});
             }
         } finally {

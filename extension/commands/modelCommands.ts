@@ -33,6 +33,11 @@ function isDownloaded(entry: CatalogEntry): boolean {
     return fs.existsSync(path.join(getModelsDir(), entry.fileName));
 }
 
+/** Whether a catalog model has been downloaded to this machine (the walkthrough's download step). */
+export function hasDownloadedModel(): boolean {
+    return modelCatalog.some((entry) => entry.source != null && isDownloaded(entry));
+}
+
 /**
  * The entry's memory need against this machine's RAM: "RAM ~4.8 GB · fits this machine's 16.0 GB". Above 3/4 of
  * the RAM is "tight" (the editor and the OS need the rest); VRAM is not read here (the extension never loads
@@ -127,12 +132,7 @@ export async function selectModel(): Promise<void> {
         await vscode.window.showTextDocument(document);
         return;
     }
-    const uris = await vscode.window.showOpenDialog({
-        canSelectMany: false,
-        filters: {GGUF: ["gguf"]},
-        title: vscode.l10n.t("Select a GGUF model")
-    });
-    if (uris?.[0] != null) await updateSetting("model", uris[0].fsPath);
+    await browseForModel();
 }
 
 async function findLocalGgufFiles(): Promise<string[]> {
@@ -198,10 +198,15 @@ export async function downloadCatalogEntry(entry: CatalogEntry): Promise<string 
                     reportedPercent = percent;
                 }
             });
+            void vscode.commands.executeCommand("setContext", "belle.modelDownloaded", true);
             return result.filePath;
         } catch (error) {
             if (controller.signal.aborted) {
                 void vscode.window.showInformationMessage(vscode.l10n.t("Download of {0} cancelled; it resumes where it stopped next time.", entry.name));
+                return undefined;
+            }
+            if (isOffline(error)) {
+                void offerOfflineChoices(entry, reportedPercent);
                 return undefined;
             }
             const message = error instanceof ChecksumMismatchError
@@ -213,6 +218,49 @@ export async function downloadCatalogEntry(entry: CatalogEntry): Promise<string 
             subscription.dispose();
         }
     });
+}
+
+/** Error codes of a machine that cannot reach the download host (no network, no DNS, a firewall). */
+const offlineCodes = new Set(["ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET",
+    "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET"]);
+
+/** Whether a download failed because the host could not be reached, as fetch reports it (the code is on a cause). */
+export function isOffline(error: unknown): boolean {
+    for (let current: unknown = error, depth = 0; current != null && depth < 4; current = (current as {cause?: unknown}).cause, depth++) {
+        const code = (current as {code?: unknown}).code;
+        if (typeof code === "string" && offlineCodes.has(code)) return true;
+        if (/getaddrinfo|ENOTFOUND|EAI_AGAIN|ENETUNREACH/.test(String((current as Error).message ?? ""))) return true;
+    }
+    return false;
+}
+
+/**
+ * The download host is out of reach: say so in words, and offer what works offline (the demo model, a .gguf the
+ * user already has) or a retry. The model setting changes only on the user's pick.
+ */
+async function offerOfflineChoices(entry: CatalogEntry, downloadedPercent: number): Promise<void> {
+    const useDemo = vscode.l10n.t("Use the Demo Model");
+    const browse = vscode.l10n.t("Browse for a .gguf File…");
+    const retry = vscode.l10n.t("Retry");
+    const choice = await vscode.window.showWarningMessage(
+        vscode.l10n.t("This machine seems to be offline: the download of {0} could not reach its server. The demo model works offline, or pick a .gguf file you already have.", entry.name)
+            + (downloadedPercent > 0 ? " " + vscode.l10n.t("The {0}% downloaded so far is kept; a retry resumes from there.", downloadedPercent) : ""),
+        useDemo, browse, retry);
+    if (choice === useDemo) await updateSetting("model", "embedded");
+    else if (choice === browse) await browseForModel();
+    else if (choice === retry) {
+        const filePath = await downloadCatalogEntry(entry);
+        if (filePath != null) await updateSetting("model", entry.id);
+    }
+}
+
+async function browseForModel(): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: {GGUF: ["gguf"]},
+        title: vscode.l10n.t("Select a GGUF model")
+    });
+    if (uris?.[0] != null) await updateSetting("model", uris[0].fsPath);
 }
 
 interface MemoryEstimateJson {gpuLayers: number, totalRamBytes: number, totalVramBytes: number}

@@ -49,11 +49,25 @@ export function readBelleSettings(): BelleSettings {
             systemPrompt: config.get<string>("systemPrompt", ""),
             temperature: number("temperature", 0.7, 0, 2),
             topP: number("topP", 0.9, 0, 1),
-            maxTokens: Math.round(number("maxTokens", 1024, 1, 1_000_000))
+            maxTokens: usesDemoDefaultMaxTokens(config) ? demoModelMaxTokens : Math.round(number("maxTokens", 1024, 1, 1_000_000))
         },
         remoteUrl: config.get<string>("remote.url", "").trim().replace(/\/+$/, ""),
         remoteModel: config.get<string>("remote.model", "").trim(),
         evalSampling: evalSampling.settings,
         invalidEvalSettings: evalSampling.invalid
     };
+}
+
+/** The demo model makes random characters: a short default keeps each demo answer to seconds, not minutes. */
+export const demoModelMaxTokens = 128;
+
+/**
+ * Whether `belle.maxTokens` is left at its default (1024) while the demo model is set: then answers get
+ * `demoModelMaxTokens` (with 1024 every demo answer streamed ~80 s of gibberish on a laptop CPU). A value the user
+ * set is always kept.
+ */
+function usesDemoDefaultMaxTokens(config: vscode.WorkspaceConfiguration): boolean {
+    const inspected = config.inspect<unknown>("maxTokens");
+    const userSet = inspected?.globalValue !== undefined || inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+    return !userSet && config.get<string>("model", "").trim() === "embedded";
 }

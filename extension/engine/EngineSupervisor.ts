@@ -80,7 +80,8 @@ export class EngineSupervisor implements vscode.Disposable {
     public get status(): EngineStatus {
         return {
             state: this._state,
-            model: this._ready?.model ?? this._displayModel,
+            // the name the model picker uses ("Demo model", a file name), not the engine's own for the generated model
+            model: this._displayModel ?? this._ready?.model ?? null,
             backend: this._ready == null ? null : describeBackend(this._ready.backend, this._ready.gpuLayers),
             remote: false,
             lastTokensPerSecond: this._lastTokensPerSecond,

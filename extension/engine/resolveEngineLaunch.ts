@@ -26,7 +26,7 @@ export function resolveEngineLaunch(settings: BelleSettings): EngineLaunch {
             "--threads", String(settings.threads),
             ...loraAdapterArgs(settings.loraAdapters.map(({path: setting, scale}) => ({path: resolveLoraAdapterPath(setting), scale})))
         ],
-        displayModel: modelPath === "embedded" ? vscode.l10n.t("demo model") : path.basename(modelPath).replace(/\.gguf$/i, "")
+        displayModel: modelPath === "embedded" ? vscode.l10n.t("Demo model") : path.basename(modelPath).replace(/\.gguf$/i, "")
     };
 }
 

@@ -288,6 +288,7 @@ describe("chat webview in Chromium (extension side played by the test)", functio
         await webview.nextMessage("engine/retry");
         await webview.notify("engine/status", {engine: {...readyEngine, state: "starting"}});
         await banner.waitFor({state: "hidden"});
+        assert.equal(await banner.count(), 0, "the hidden banner (role=alert) is still in the DOM");
         await webview.page.locator(".engine-status").getByText("Engine starting…").waitFor();
 
         await startAnswer("c-engine", "s-engine");

@@ -81,6 +81,8 @@ export class AssistantTurnView {
         const ui = this._ui;
         const notes: HTMLElement[] = [];
         if (turn.stopped) notes.push(element("div", {className: "turn-note", text: ui.t("stoppedNote")}));
+        if (turn.truncated === true && turn.stats != null)
+            notes.push(element("div", {className: "turn-note turn-truncated", text: ui.t("truncatedNote", turn.stats.completionTokens)}));
         if (turn.error != null) notes.push(element("div", {className: "turn-note turn-error", attrs: {role: "alert"}, text: ui.t("turnError", turn.error)}));
         if (turn.stats != null) {
             const {tokensPerSecond, contextTokens, contextSize, promptTokens, completionTokens} = turn.stats;

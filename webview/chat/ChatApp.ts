@@ -99,12 +99,14 @@ export class ChatApp {
         });
         this._status = new EngineStatusLine(this._ui, () => this._messenger.command("model/select", {}));
 
+        const bannerSlot = document.createComment("engine error banner");
+        this._banner.mount(bannerSlot);
         root.replaceChildren(
             element("header", {className: "chat-header"}, [
                 this._title,
                 element("div", {className: "chat-toolbar", attrs: {role: "toolbar"}}, [this._toolbar.newChat, this._toolbar.history, this._toolbar.settings])
             ]),
-            this._banner.element,
+            bannerSlot,
             this._history.element,
             this._settings.element,
             this._guide.element,
@@ -190,7 +192,7 @@ export class ChatApp {
     private _onEngineStatus({engine}: NotificationMap["engine/status"]): void {
         this._status.show(engine);
         if (engine.state === "error") {
-            if (this._banner.element.hidden) this._banner.show(engine.error ?? this._ui.t("engineError"));
+            if (!this._banner.element.isConnected) this._banner.show(engine.error ?? this._ui.t("engineError"));
             else this._banner.rearm();
         } else if (engine.state === "ready" || engine.state === "busy" || engine.state === "starting") {
             this._banner.hide();

@@ -8,6 +8,7 @@ export class EngineErrorBanner {
     private readonly _title: HTMLElement;
     private readonly _reason: HTMLElement;
     private readonly _retry: VscodeButton;
+    private _placeholder: Comment | undefined;
 
     public constructor(private readonly _ui: UiText, retry: () => void) {
         this._title = element("p", {className: "banner-title"});
@@ -32,15 +33,22 @@ export class EngineErrorBanner {
         this._retry.textContent = this._ui.t("retry");
     }
 
+    /** Where the banner goes while shown; out of the DOM while hidden (a stale role="alert" left there was read out). */
+    public mount(placeholder: Comment): void {
+        this._placeholder = placeholder;
+    }
+
     public show(reason: string): void {
         this._reason.textContent = reason;
         this._retry.disabled = false;
         this.element.hidden = false;
+        if (!this.element.isConnected) this._placeholder?.after(this.element);
     }
 
     public hide(): void {
         this.element.hidden = true;
         this._retry.disabled = false;
+        this.element.remove();
     }
 
     /** A new status arrived while still in error: the engine tried and failed again, so Retry is offered again. */

@@ -22,6 +22,8 @@ export interface ChatTurn {
     content: string,
     /** Set on an assistant turn the user stopped: the partial text is kept. */
     stopped?: boolean,
+    /** Set on an assistant turn the engine cut at the conversation's max tokens (finish_reason "length"). */
+    truncated?: boolean,
     /** Set on an assistant turn that failed; `content` keeps whatever arrived before the failure. */
     error?: string,
     stats?: TurnStats

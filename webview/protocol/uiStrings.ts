@@ -25,6 +25,7 @@ export const uiStrings = {
     insertCode: "Insert at cursor",
     copied: "Copied",
     stoppedNote: "Stopped by you; the partial answer is kept.",
+    truncatedNote: "Stopped at the limit of {0} tokens (max tokens in this conversation's settings).",
     turnError: "The answer failed: {0}",
     tokensPerSecond: "{0} tokens/s",
     contextUse: "context {0} / {1} tokens",
