@@ -236,7 +236,7 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
     });
     register(commandIds.selectEvalRun, (uri?: unknown) => selectEvalRun(evalRuns, uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri));
     evalSetDocuments.start();
-    const selectionEvaluator = new SelectionEvaluator(endpoints, readBelleSettings);
+    const selectionEvaluator = new SelectionEvaluator({endpoints, settings: readBelleSettings, secrets: context.secrets, runs: evalRuns, log});
     context.subscriptions.push(selectionEvaluator);
     register(commandIds.evaluateSelection, async () => {
         const editor = vscode.window.activeTextEditor;

@@ -4,6 +4,7 @@ import path from "node:path";
 import readline from "node:readline";
 import * as vscode from "vscode";
 import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
+import {looksLikeEvalSet} from "../evalSet/looksLikeEvalSet";
 import {TrainingViewPanel} from "../train/TrainingViewPanel";
 import {trainWorkerNoteTexts} from "../train/trainWorkerNoteTexts";
 import {nextTrainWorkerMappingContext, trainWorkerMessageToViewEvents, type TrainWorkerMappingContext} from "../train/trainWorkerMessageToViewEvents";
@@ -31,28 +32,32 @@ export async function trainModelWizard(dependencies: TrainModelDependencies): Pr
         void vscode.window.showInformationMessage(vscode.l10n.t("Open a folder first: the training job is saved in it."));
         return;
     }
-    const title = vscode.l10n.t("Train Model");
+    const step = (index: number, purpose: string) => vscode.l10n.t("Train Model ({0}/7): {1}", index, purpose);
+    let title = step(1, vscode.l10n.t("base model"));
     const baseModel = await pickFile(title, vscode.l10n.t("Base model (an F32 GGUF: llama.cpp trains F32 weights)"), "**/*.gguf", {GGUF: ["gguf"]});
     if (baseModel == null) return;
-    const trainingFile = await pickFile(title, vscode.l10n.t("Training data (BELLE single-turn or multi-turn JSONL)"), "**/*.{jsonl,json}", {JSON: ["jsonl", "json"]});
+    title = step(2, vscode.l10n.t("training data"));
+    const trainingFile = await pickTrainingFile(title);
     if (trainingFile == null) return;
+    if (!await checkTrainingFile(trainingFile, dependencies)) return;
+    title = step(3, vscode.l10n.t("validation split"));
     const validation = await vscode.window.showQuickPick([
         {label: "5%", share: 0.05, description: vscode.l10n.t("held out by content: the same examples every run")},
         {label: "10%", share: 0.1, description: ""},
         {label: vscode.l10n.t("None"), share: 0, description: vscode.l10n.t("no validation loss")}
     ], {title, placeHolder: vscode.l10n.t("Validation split: examples kept out of training to measure the validation loss each epoch")});
     if (validation == null) return;
-    const epochs = await askNumber(title, vscode.l10n.t("Epochs"), "2", (value) => Number.isInteger(value) && value >= 1 && value <= 1000);
+    const epochs = await askNumber(step(4, vscode.l10n.t("epochs")), vscode.l10n.t("Epochs"), "2", (value) => Number.isInteger(value) && value >= 1 && value <= 1000);
     if (epochs == null) return;
-    const learningRate = await askNumber(title, vscode.l10n.t("Learning rate"), "0.0001", (value) => value > 0 && value < 1);
+    const learningRate = await askNumber(step(5, vscode.l10n.t("learning rate")), vscode.l10n.t("Learning rate"), "0.0001", (value) => value > 0 && value < 1);
     if (learningRate == null) return;
     const context = await vscode.window.showQuickPick(["256", "512", "1024", "2048"].map((label) => ({label})), {
-        title, placeHolder: vscode.l10n.t("Tokens per training window (a multiple of 256)")
+        title: step(6, vscode.l10n.t("context")), placeHolder: vscode.l10n.t("Tokens per training window (a multiple of 256)")
     });
     if (context == null) return;
     const defaultName = `${path.basename(baseModel.fsPath).replace(/\.gguf$/i, "")}-tuned`;
     const name = await vscode.window.showInputBox({
-        title, prompt: vscode.l10n.t("Name of the trained model"), value: defaultName,
+        title: step(7, vscode.l10n.t("name")), prompt: vscode.l10n.t("Name of the trained model"), value: defaultName,
         validateInput: (value) => /^[\p{L}\p{N}._-]+$/u.test(value) ? undefined : vscode.l10n.t("Letters, digits, '.', '_' and '-' only.")
     });
     if (name == null) return;
@@ -127,7 +132,7 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
         child.on("close", (code) => {
             const cancelled = savedPath == null && error == null && (token.isCancellationRequested || cancelledFromView);
             if (savedPath == null && error == null && !cancelled)
-                error = stderr.trim().split("\n").at(-1) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
+                error = describeCliFailure(stderr) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
             log.info(`[train] ${name}: exit ${code}, ${epochs} epochs`);
             resolve({savedPath, error, cancelled});
         });
@@ -164,6 +169,131 @@ async function readSpecEpochs(specUri: vscode.Uri): Promise<number | null> {
 async function revealModelFile(modelPath: string): Promise<void> {
     const uri = vscode.Uri.file(modelPath);
     await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(uri) != null ? "revealInExplorer" : "revealFileInOS", uri);
+}
+
+/**
+ * The cause a failed `belle` command gave: its "belle: …" line (the CLI prints its usage after it, which said nothing
+ * of the cause), else the last line that is not usage.
+ */
+export function describeCliFailure(stderr: string): string | null {
+    const lines = stderr.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "");
+    const cause = lines.filter((line) => line.startsWith("belle: ")).at(-1);
+    if (cause != null) return cause.slice("belle: ".length);
+    const usage = lines.findIndex((line) => /^\s*(usage:|belle <command>)/i.test(line));
+    return (usage < 0 ? lines : lines.slice(0, usage)).at(-1) ?? null;
+}
+
+type TrainingFileKind = "training" | "eval set" | "other";
+
+/** What a JSON/JSONL file holds, judged by the field names of its first record (BELLE's formats). */
+export function sniffTrainingFileKind(head: string): TrainingFileKind {
+    const firstRecord = head.slice(0, (head.search(/\}\s*(\r?\n|,)/) + 1) || undefined);
+    if (/"conversations"\s*:/.test(firstRecord) || (/"instruction"\s*:/.test(firstRecord) && /"output"\s*:/.test(firstRecord))) return "training";
+    if (looksLikeEvalSet(head)) return "eval set";
+    return "other";
+}
+
+/**
+ * The training-data step: the workspace's JSON/JSONL files whose first record is BELLE training data, then eval
+ * sets set apart with a warning (training on them contaminates the evaluation); settings, job specs, run files and
+ * other JSON are not offered. Browse… for anything else.
+ */
+async function pickTrainingFile(title: string): Promise<vscode.Uri | undefined> {
+    const found = await vscode.workspace.findFiles("**/*.{jsonl,json}", "{**/node_modules/**,**/.belle/**,**/.vscode/**,**/*.annotations.jsonl,**/package*.json,**/tsconfig*.json}", 500);
+    type Pick = vscode.QuickPickItem & {uri?: vscode.Uri, fileKind?: TrainingFileKind};
+    const training: Pick[] = [];
+    const evalSets: Pick[] = [];
+    for (const uri of found) {
+        let head: string;
+        try {
+            const handle = await fs.open(uri.fsPath, "r");
+            try {
+                const {buffer, bytesRead} = await handle.read(Buffer.alloc(16 * 1024), 0, 16 * 1024, 0);
+                head = buffer.subarray(0, bytesRead).toString("utf8");
+            } finally {
+                await handle.close();
+            }
+        } catch {
+            continue;
+        }
+        const kind = sniffTrainingFileKind(head);
+        const pick: Pick = {label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri, fileKind: kind};
+        if (kind === "training") training.push(pick);
+        else if (kind === "eval set")
+            evalSets.push({...pick, label: `$(warning) ${pick.label}`, detail: vscode.l10n.t("An eval set: training on it makes its evaluation meaningless.")});
+    }
+    const picks: Pick[] = [
+        ...training,
+        ...(evalSets.length === 0 ? [] : [{label: vscode.l10n.t("Eval sets"), kind: vscode.QuickPickItemKind.Separator}, ...evalSets]),
+        {label: `$(folder-opened) ${vscode.l10n.t("Browse…")}`}
+    ];
+    const picked = await vscode.window.showQuickPick(picks, {
+        title,
+        placeHolder: training.length === 0
+            ? vscode.l10n.t("No BELLE training data found in the workspace (JSONL with \"conversations\", or \"instruction\"/\"output\"): Browse…")
+            : vscode.l10n.t("Training data (BELLE single-turn or multi-turn JSONL)")
+    });
+    if (picked == null) return undefined;
+    if (picked.uri == null)
+        return (await vscode.window.showOpenDialog({canSelectMany: false, filters: {JSON: ["jsonl", "json"]}, title}))?.[0];
+    if (picked.fileKind === "eval set") {
+        const anyway = vscode.l10n.t("Train on It Anyway");
+        const choice = await vscode.window.showWarningMessage(
+            vscode.l10n.t("{0} is an eval set. A model trained on it will score well on it without having learned anything general.", path.basename(picked.uri.fsPath)),
+            {modal: true}, anyway);
+        if (choice !== anyway) return undefined;
+    }
+    return picked.uri;
+}
+
+/**
+ * Runs `belle train validate` on the file before anything is saved or started: a file with no usable example is
+ * refused with its first problem (file:line:column), which opens on request; problems in some records are warned of.
+ */
+async function checkTrainingFile(uri: vscode.Uri, {serverScriptPath, log}: TrainModelDependencies): Promise<boolean> {
+    type Summary = {counts: {examples: number, badLines: number}, diagnostics: Array<{line: number, column: number, message: string}>};
+    let summary: Summary;
+    try {
+        summary = await vscode.window.withProgress({location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Checking {0}…", path.basename(uri.fsPath))},
+            () => new Promise<Summary>((resolve, reject) => {
+                const child = spawn(process.execPath, [serverScriptPath, "train", "validate", uri.fsPath, "--json"], {
+                    stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
+                });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.setEncoding("utf8").on("data", (chunk: string) => { stdout += chunk; });
+                child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
+                child.on("error", reject);
+                child.on("close", () => {
+                    try {
+                        resolve(JSON.parse(stdout) as Summary);
+                    } catch {
+                        reject(new Error(describeCliFailure(stderr) ?? "belle train validate failed"));
+                    }
+                });
+            }));
+    } catch (error) {
+        log.warn(`[train] could not check ${uri.fsPath}: ${(error as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t("{0} cannot be used for training: {1}", path.basename(uri.fsPath), (error as Error).message));
+        return false;
+    }
+    const first = summary.diagnostics[0];
+    const where = first == null ? "" : `${path.basename(uri.fsPath)}:${first.line}:${first.column}: ${first.message}`;
+    const open = vscode.l10n.t("Open the File");
+    const openAt = () => first == null ? undefined : vscode.window.showTextDocument(uri, {selection: new vscode.Range(first.line - 1, first.column - 1, first.line - 1, first.column - 1)});
+    if (summary.counts.examples === 0) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("{0} has no valid training example. {1}", path.basename(uri.fsPath), where), open)
+            .then((choice) => { if (choice === open) void openAt(); });
+        return false;
+    }
+    if (summary.counts.badLines > 0) {
+        const goOn = vscode.l10n.t("Train on the {0} Valid Examples", summary.counts.examples);
+        const choice = await vscode.window.showWarningMessage(
+            vscode.l10n.t("{0} records of {1} are skipped. {2}", summary.counts.badLines, path.basename(uri.fsPath), where), goOn, open);
+        if (choice === open) void openAt();
+        return choice === goOn;
+    }
+    return true;
 }
 
 async function pickFile(title: string, placeHolder: string, glob: string, filters: Record<string, string[]>): Promise<vscode.Uri | undefined> {

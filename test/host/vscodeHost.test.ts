@@ -273,14 +273,15 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
             const resultLines = page.locator(".editor-group-container", {has: page.locator(".tab.active", {hasText: "BELLE evaluation"})})
                 .locator(".monaco-editor .view-lines").first();
             await resultLines.waitFor({timeout: 30_000});
-            // the judge section ends with a score, or says plainly that the judge's reply had none (Monaco renders
-            // spaces as no-break spaces, hence \s)
+            // no judge endpoint is set: the reference judge scores against the standard answer (the model under test
+            // never grades itself), named at the top (Monaco renders spaces as no-break spaces, hence \s)
             let text = "";
-            for (const deadline = Date.now() + 90_000; !/\*\*(Score\s\d|no\sscore|judge\sfailed)/.test(text);) {
+            for (const deadline = Date.now() + 90_000; !/\*\*Reference\sF1\s\d/.test(text);) {
                 assert.ok(Date.now() < deadline, `no judge verdict in the evaluation document:\n${text}`);
                 await page.waitForTimeout(250);
                 text = await resultLines.innerText();
             }
+            assert.match(text, /Judge:\sreference/);
             assert.match(text, /##\sStandard\sanswer[\s\S]*北京/);
             assert.match(text.split(/##\sModel\sanswer/)[1] ?? "", cjk);
         });
