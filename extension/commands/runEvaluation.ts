@@ -91,8 +91,13 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     if (judgePick == null) return;
 
     const classes = [...new Set(evalSet.items.map((item) => item.evalClass ?? item.className))].sort();
+    const itemsOf = (name: string) => evalSet.items.filter((item) => (item.evalClass ?? item.className) === name);
+    // The reference judge scores only against a standard answer: a class without any would come back unscored
+    const scorable = (name: string) => judgePick.source !== "reference" || itemsOf(name).some((item) => item.stdAnswer.trim() !== "");
     const pickedClasses = await vscode.window.showQuickPick(classes.map((name) => ({
-        label: name, picked: true, description: String(evalSet.items.filter((item) => (item.evalClass ?? item.className) === name).length)
+        label: name, picked: scorable(name),
+        description: scorable(name) ? String(itemsOf(name).length)
+            : vscode.l10n.t("{0} · no standard answers: the reference judge cannot score them", itemsOf(name).length)
     })), {title: vscode.l10n.t("Classes to evaluate"), canPickMany: true});
     if (pickedClasses == null || pickedClasses.length === 0) return;
 

@@ -3,7 +3,7 @@
 import type {ConfidenceInterval} from "../../server/eval/report/bootstrapStratifiedMeans";
 import type {EvalComparison, DeltaEstimate, WinTieLoss} from "../../server/eval/report/compareEvalRuns";
 import type {EvalReport, EvalRunSummary, ScoreEstimate} from "../../server/eval/report/computeEvalReport";
-import {recordScore, type EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
+import {recordNotScored, recordScore, type EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import type {GoodOrBad, JudgeHumanAgreement} from "../../server/eval/report/JudgeHumanAgreement";
 import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
 import {reportClassOf} from "../../server/eval/report/ReportClass";
@@ -28,6 +28,10 @@ const itemsPerPage = 100;
 const listedDisagreements = 100;
 
 type Attributes = Record<string, string | number>;
+
+/** Cells longer than this fold to their first `foldedChars` characters (a row printed BELLE's whole standard answers). */
+const longCellChars = 160;
+const foldedChars = 100;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
     const element = document.createElement(tag);
@@ -224,7 +228,8 @@ export class ReportApp {
             this._t("mean"), this._t("ciLevel", level)]);
         for (const classScore of report.classes)
             this._row(classTable.body, [classScore.className, String(classScore.itemCount), String(classScore.scoredCount),
-                String(classScore.failedCount), formatScore(classScore.mean), formatCi(classScore.ci)], "class-row");
+                classScore.notScoredCount > 0 ? `${classScore.failedCount} · ${this._t("notScoredCount", classScore.notScoredCount)}` : String(classScore.failedCount),
+                formatScore(classScore.mean), formatCi(classScore.ci)], "class-row");
         byClass.append(this._barChart(report.classes.map((classScore) => ({label: classScore.className, values: [classScore]})), 1), classTable.table);
         return [summary, byClass];
     }
@@ -340,12 +345,25 @@ export class ReportApp {
     private _barChart(groups: Array<{label: string, values: Array<ScoreEstimate | null>}>, seriesCount: number): SVGElement {
         const labelWidth = 140, plotWidth = 360, barHeight = 14, gap = 4, groupGap = 10, valueWidth = 56;
         const groupHeight = seriesCount * barHeight + (seriesCount - 1) * gap;
-        const height = groups.length * (groupHeight + groupGap) + groupGap;
+        const plotHeight = groups.length * (groupHeight + groupGap) + groupGap;
+        const axisHeight = 34, legendRowHeight = 18;
+        const legendHeight = this._runLabels.length > 0 ? legendRowHeight * Math.min(seriesCount, this._runLabels.length) + 6 : 0;
+        const height = plotHeight + axisHeight + legendHeight;
         const width = labelWidth + plotWidth + valueWidth;
         const chart = svg("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
         chart.append(svg("title", {}, this._t("byClass")));
-        for (const tick of [0, 0.25, 0.5, 0.75, 1])
-            chart.append(svg("line", {class: "grid", x1: labelWidth + tick * plotWidth, x2: labelWidth + tick * plotWidth, y1: 0, y2: height}));
+        for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+            const x = labelWidth + tick * plotWidth;
+            chart.append(svg("line", {class: "grid", x1: x, x2: x, y1: 0, y2: plotHeight}));
+            chart.append(svg("text", {class: "axis-tick", x, y: plotHeight + 12, "text-anchor": "middle"}, String(tick)));
+        }
+        chart.append(svg("line", {class: "axis", x1: labelWidth, x2: labelWidth + plotWidth, y1: plotHeight, y2: plotHeight}));
+        chart.append(svg("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
+        this._runLabels.slice(0, seriesCount).forEach((label, series) => {
+            const y = plotHeight + axisHeight + series * legendRowHeight;
+            chart.append(svg("rect", {class: `bar series-${series % 4} legend-swatch`, x: labelWidth, y, width: 12, height: 12}));
+            chart.append(svg("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
+        });
         groups.forEach((group, groupIndex) => {
             const top = groupGap + groupIndex * (groupHeight + groupGap);
             chart.append(svg("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
@@ -390,7 +408,13 @@ export class ReportApp {
         search.placeholder = this._t("searchPlaceholder");
         search.setAttribute("aria-label", this._t("searchPlaceholder"));
         search.value = this._query;
-        search.addEventListener("input", () => { this._query = search.value; this._onFilterChange(); });
+        // Not while an input method composes: the box then holds raw Pinyin ("beijing"), not what the user means (北京)
+        search.addEventListener("input", (event) => {
+            if ((event as InputEvent).isComposing) return;
+            this._query = search.value;
+            this._onFilterChange();
+        });
+        search.addEventListener("compositionend", () => { this._query = search.value; this._onFilterChange(); });
         this._countLabel = el("span", "item-count");
         this._countLabel.setAttribute("role", "status");
         controls.append(select, search, this._countLabel);
@@ -460,20 +484,20 @@ export class ReportApp {
         const rows = page.map((row) => {
             const tr = el("tr", "item-row");
             tr.dataset.itemKey = row.itemKey;
-            const failed = row.runs.some((record) => record != null && recordScore(record) == null);
+            const failed = row.runs.some((record) => record != null && recordScore(record) == null && !recordNotScored(record));
             if (failed) tr.classList.add("failed");
-            tr.append(el("td", "cell-class", row.className), el("td", "cell-question", row.question), el("td", "cell-std", row.stdAnswer));
+            tr.append(el("td", "cell-class", row.className), this._longCell("td", "cell-question", row.question), this._longCell("td", "cell-std", row.stdAnswer));
             if (multi) for (const record of row.runs) tr.append(this._runCell(record));
             else {
                 const record = row.runs[0] ?? null;
                 const score = record == null ? null : recordScore(record);
-                tr.append(el("td", "cell-answer", record?.answer ?? ""));
+                tr.append(this._longCell("td", "cell-answer", record?.answer ?? ""));
                 const scoreCell = el("td", "cell-score");
                 if (score != null) scoreCell.textContent = formatScore(score);
-                else scoreCell.append(el("span", "failed-badge", this._t("failedMark")));
+                else if (record != null) scoreCell.append(this._noScoreBadge(record));
                 tr.append(scoreCell);
-                const reason = el("td", "cell-reason", record?.judgeReason ?? "");
-                if (record != null && score == null && record.error != null) reason.append(el("div", "item-error", record.error));
+                const reason = this._longCell("td", "cell-reason", record?.judgeReason ?? "");
+                if (record != null && score == null && record.error != null && !recordNotScored(record)) reason.append(el("div", "item-error", record.error));
                 tr.append(reason);
             }
             return tr;
@@ -501,10 +525,34 @@ export class ReportApp {
         const score = recordScore(record);
         const head = el("div", "run-score");
         if (score != null) head.textContent = formatScore(score);
-        else head.append(el("span", "failed-badge", this._t("failedMark")));
-        td.append(head, el("div", "cell-answer", record.answer ?? ""), el("div", "cell-reason", record.judgeReason ?? ""));
-        if (score == null && record.error != null) td.append(el("div", "item-error", record.error));
+        else head.append(this._noScoreBadge(record));
+        td.append(head, this._longCell("div", "cell-answer", record.answer ?? ""), this._longCell("div", "cell-reason", record.judgeReason ?? ""));
+        if (score == null && record.error != null && !recordNotScored(record)) td.append(el("div", "item-error", record.error));
         return td;
+    }
+
+    /** "Failed" for an item whose generation or judge failed; "not scored" for one the reference judge cannot score. */
+    private _noScoreBadge(record: EvalRunRecord): HTMLElement {
+        if (!recordNotScored(record)) return el("span", "failed-badge", this._t("failedMark"));
+        const badge = el("span", "not-scored-badge", this._t("notScored"));
+        badge.title = this._t("notScoredTitle");
+        return badge;
+    }
+
+    /** A cell whose long text (a whole standard answer, an essay) is folded to its start, with the rest on request. */
+    private _longCell<K extends "td" | "div">(tag: K, className: string, text: string): HTMLElementTagNameMap[K] {
+        const cell = el(tag, className);
+        if (text.length <= longCellChars) {
+            cell.textContent = text;
+            return cell;
+        }
+        const details = el("details", "long-text");
+        const summary = el("summary", undefined, `${text.slice(0, foldedChars)}…`);
+        summary.title = this._t("showAll", text.length);
+        details.append(summary, el("div", "long-text-full", text));
+        details.addEventListener("toggle", () => { summary.textContent = details.open ? text.slice(0, foldedChars) : `${text.slice(0, foldedChars)}…`; });
+        cell.append(details);
+        return cell;
     }
 
     private _table(headers: string[]): {table: HTMLTableElement, body: HTMLTableSectionElement} {

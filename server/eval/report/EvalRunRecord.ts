@@ -54,6 +54,15 @@ export function recordScore(record: EvalRunRecord): number | null {
     return typeof score === "number" && score >= 0 && score <= 1 ? score : null;
 }
 
+/**
+ * Whether an item was answered but, by design, not scored: the reference judge needs a standard answer and the item
+ * has none (BELLE's eval set leaves it empty for generation, brainstorming, rewrite…). Not a failure: such items are
+ * counted apart, and not offered as errors to fix.
+ */
+export function recordNotScored(record: EvalRunRecord): boolean {
+    return record.score == null && record.answer != null && record.judge === "reference" && record.stdAnswer.trim() === "";
+}
+
 /** Why a record has no usable score, in words for a report: the runner's error, or what is missing. */
 export function describeFailure(record: EvalRunRecord): string {
     if (record.error != null && record.error.trim() !== "") return record.error;

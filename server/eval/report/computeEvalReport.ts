@@ -1,5 +1,5 @@
 import {bootstrapStratifiedMeans, resolveBootstrapOptions, type BootstrapOptions, type ConfidenceInterval, type ResolvedBootstrapOptions} from "./bootstrapStratifiedMeans";
-import {describeFailure, recordScore, type EvalRun, type EvalRunRecord} from "./EvalRunRecord";
+import {describeFailure, recordNotScored, recordScore, type EvalRun, type EvalRunRecord} from "./EvalRunRecord";
 import type {JudgeHumanAgreement} from "./JudgeHumanAgreement";
 import {latestRecordPerItem} from "./latestRecordPerItem";
 import {compareReportClasses, reportClassOf, type ReportClass} from "./ReportClass";
@@ -36,8 +36,10 @@ export type MacroScore = ScoreEstimate & {
 
 export type ClassScore = ReportClass & ScoreEstimate & {
     itemCount: number,
-    /** Items with no usable score (generation or judge failed). */
-    failedCount: number
+    /** Items with no usable score because generation or the judge failed. */
+    failedCount: number,
+    /** Items answered but not scored by design (`recordNotScored`: the reference judge and no standard answer). */
+    notScoredCount: number
 };
 
 export type FailedItem = {itemKey: string, index: number, className: string, error: string};
@@ -48,6 +50,7 @@ export type EvalReport = {
     itemCount: number,
     scoredCount: number,
     failedCount: number,
+    notScoredCount: number,
     /** Records replaced by a later record of the same item in the run file; the latest counts. */
     supersededRecordCount: number,
     /** BELLE's score: the macro average over classes. */
@@ -100,7 +103,8 @@ export function computeEvalReport(run: EvalRun, options: BootstrapOptions = {}):
             ...group.reportClass,
             itemCount: group.items.length,
             scoredCount,
-            failedCount: group.items.length - scoredCount,
+            failedCount: group.items.length - scoredCount - group.items.filter(recordNotScored).length,
+            notScoredCount: group.items.filter(recordNotScored).length,
             mean: stratumIndex >= 0 ? observedMeans[stratumIndex]! : null,
             ci: stratumIndex >= 0 ? intervals.strata[stratumIndex] ?? null : null
         };
@@ -119,13 +123,14 @@ export function computeEvalReport(run: EvalRun, options: BootstrapOptions = {}):
         run: summarizeEvalRun(run),
         itemCount: records.length,
         scoredCount,
-        failedCount: records.length - scoredCount,
+        failedCount: records.length - scoredCount - records.filter(recordNotScored).length,
+        notScoredCount: records.filter(recordNotScored).length,
         supersededRecordCount: supersededCount,
         overall: macroScore("overall", () => true),
         withoutOthers: macroScore("withoutOthers", (reportClass) => !reportClass.isOther),
         itemMean: {mean: statistics.itemMean(observedMeans), ci: intervals.statistics.itemMean, scoredCount},
         classes,
-        failedItems: records.filter((record) => recordScore(record) == null).map((record) => ({
+        failedItems: records.filter((record) => recordScore(record) == null && !recordNotScored(record)).map((record) => ({
             itemKey: record.itemKey,
             index: record.index,
             className: reportClassOf(record).className,
