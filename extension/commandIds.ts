@@ -29,7 +29,8 @@ export const commandIds = {
     startSampleTraining: "belle.startSampleTraining",
     copyEndpointInfo: "belle.copyEndpointInfo",
     evaluateModelAgainstLastRun: "belle.evaluateModelAgainstLastRun",
-    useLoraAdapter: "belle.useLoraAdapter"
+    useLoraAdapter: "belle.useLoraAdapter",
+    chatWithModel: "belle.chatWithModel"
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

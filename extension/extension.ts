@@ -169,6 +169,12 @@ export function activate(context: vscode.ExtensionContext): BelleExtensionApi {
         const modelPath = uri instanceof vscode.Uri ? uri.fsPath : await pickModelToEvaluate();
         return modelPath == null ? null : evaluateModelAgainstLastRun(evaluateModel, modelPath);
     });
+    register(commandIds.chatWithModel, async (uri?: unknown) => {
+        const modelUri = uri instanceof vscode.Uri ? uri : (await vscode.window.showOpenDialog({
+            canSelectMany: false, filters: {GGUF: ["gguf"]}, title: vscode.l10n.t("Select a GGUF model")
+        }))?.[0];
+        if (modelUri != null) await training.chatWith(modelUri.fsPath);
+    });
     register(commandIds.useLoraAdapter, (uri?: unknown, scale?: unknown) =>
         useLoraAdapter(uri instanceof vscode.Uri ? uri : undefined, typeof scale === "number" ? scale : undefined));
     register(commandIds.trainModel, () => trainModelWizard(training));

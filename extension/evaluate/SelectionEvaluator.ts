@@ -233,7 +233,7 @@ export class SelectionEvaluator implements vscode.TextDocumentContentProvider, v
 
 async function describeJudge(judge: SelectionJudge): Promise<string> {
     if (judge.kind === "endpoint") return judge.describe;
-    if (judge.kind === "reference") return vscode.l10n.t("reference (overlap with the standard answer; no judge model, the model under test does not grade itself)");
+    if (judge.kind === "reference") return vscode.l10n.t("reference: overlap with the standard answer (the model is not grading itself)");
     return vscode.l10n.t("none");
 }
 

@@ -4,9 +4,11 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {promisify} from "node:util";
 import type {Browser, BrowserContext, Frame, Page} from "playwright-core";
+import {ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
 import {uiStrings} from "../../webview/protocol/uiStrings";
 import {repoRoot} from "../support/startEngineProcess";
 import {createWorkspaceFolder, type WorkspaceFolder} from "./support/createWorkspaceFolder";
+import {findProcessesInGroup} from "./support/findProcessesInGroup";
 import {findWebviewFrame} from "./support/findWebviewFrame";
 import {installVscodeHost} from "./support/installVscodeHost";
 import {launchChromium} from "./support/launchChromium";
@@ -93,9 +95,14 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await offline.waitFor({timeout: 60_000});
             assert.doesNotMatch(await offline.innerText(), /getaddrinfo|ENOTFOUND|Run the command again/);
             await page.screenshot({path: path.join(screenshotsDir, "journey-offline-download-dark.png")});
+            // nothing was downloaded and no model is set yet: the walkthrough has not ticked its first two steps
+            const pickStep = page.locator('[data-done-step-id$="pickModel"]');
+            assert.equal(await pickStep.getAttribute("aria-checked"), "false");
+            assert.equal(await page.locator('[data-done-step-id$="downloadModel"]').getAttribute("aria-checked"), "false");
             await offline.getByRole("button", {name: "Use the Demo Model"}).click();
-            // the status bar names the model as the picker does
+            // the status bar names the model as the picker does, and the walkthrough ticks "pick a model" now
             await page.locator(".statusbar-item", {hasText: "Demo model"}).first().waitFor({timeout: 15_000});
+            await page.locator('[data-done-step-id$="pickModel"][aria-checked="true"]').waitFor({timeout: 15_000});
             const userSettings = JSON.parse(await fs.readFile(path.join(opened.server!.dataDir, "user-data", "User", "settings.json"), "utf8")) as Record<string, unknown>;
             assert.equal(userSettings["belle.model"], "embedded");
         });
@@ -142,11 +149,31 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await answers.last().locator(".turn-truncated", {hasText: "limit of 128 tokens"}).waitFor({timeout: 5_000});
             await opened.page!.screenshot({path: path.join(screenshotsDir, "journey-chat-reopened-dark.png")});
         });
+
+        it("has its engine killed mid-answer: the answer says in words that the engine restarted, Regenerate answers", async function () {
+            this.timeout(firstAnswerTimeoutMs + 60_000);
+            const input = chat.getByRole("textbox", {name: uiStrings.inputLabel, exact: true});
+            await input.fill("写一首诗");
+            await input.press("Enter");
+            const answers = chat.getByRole("article", {name: uiStrings.assistantRole, exact: true});
+            await answers.nth(1).filter({hasText: cjk}).waitFor({timeout: firstAnswerTimeoutMs});
+            const engines = findProcessesInGroup(path.join(repoRoot, "dist", "server.cjs"), opened.server!.pid);
+            assert.ok(engines.length > 0, "no engine process found");
+            for (const pid of engines) process.kill(pid, "SIGKILL");
+            await answers.nth(1).locator(".turn-error", {hasText: "has been restarted. Regenerate to ask again."}).waitFor({timeout: 60_000});
+            assert.doesNotMatch(await answers.nth(1).innerText(), /UND_ERR|127\.0\.0\.1|socket/i);
+            assert.equal(await chat.locator(".engine-error-banner").count(), 0, "an error banner is shown or left in the DOM");
+            await opened.page!.screenshot({path: path.join(screenshotsDir, "journey-chat-engine-killed-dark.png")});
+            await answers.nth(1).locator("vscode-toolbar-button[icon=refresh]").click();
+            await answers.nth(1).locator(".turn-error").waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
+            await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
+            assert.match(await answers.nth(1).innerText(), cjk);
+        });
     });
 
     describe("an eval set: open BELLE's eval_set.json, evaluate an item, cancel, close, evaluate again", function () {
         // A limit the user set: long enough to cancel half-way on the demo model
-        const opened = workbench({"belle.model": "embedded", "belle.maxTokens": 400});
+        const opened = workbench({"belle.model": "embedded", "belle.maxTokens": 300, "belle.eval.maxTokens": 32});
 
         before(async () => {
             await fs.writeFile(path.join(opened.workspace!.path, "eval_set.json"), [
@@ -225,10 +252,104 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
                 await page.waitForTimeout(300);
                 text = await resultText(page);
             }
-            assert.match(text, /Judge: reference/);
+            assert.match(text, /Judge:\s+reference/);
             const evalEditor = page.locator(".editor-instance", {has: page.locator(".view-line", {hasText: "中国的首都是哪里"})}).first();
             await evalEditor.locator(".codelens-decoration", {hasText: /open qa · score \d/}).first().waitFor({timeout: 20_000});
             await page.screenshot({path: path.join(screenshotsDir, "journey-evaluate-selection-dark.png")});
+        });
+
+        it("runs the whole set with the reference judge: the class without standard answers is not preselected, and its item is 'not scored' in the report, not failed", async function () {
+            this.timeout(firstAnswerTimeoutMs);
+            const page = opened.page!;
+            await page.locator(".tabs-container .tab", {hasText: "eval_set.json"}).click();
+            await runPaletteCommand(page, "BELLE: Run Evaluation");
+            const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+            await rows.filter({hasText: "Reference match"}).first().click();
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Classes to evaluate"}).waitFor();
+            const generation = rows.filter({hasText: "generation"}).first();
+            await generation.filter({hasText: "no standard answers"}).waitFor();
+            assert.equal(await generation.getAttribute("aria-checked"), "false");
+            assert.equal(await rows.filter({hasText: "open qa"}).first().getAttribute("aria-checked"), "true");
+            await generation.click(); // evaluate it anyway, to see how the report shows it
+            await page.keyboard.press("Enter");
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sample size"}).waitFor();
+            await page.keyboard.press("Enter");
+            await page.locator(".quick-input-widget .quick-input-title", {hasText: "Sampling"}).waitFor();
+            await page.keyboard.press("Enter");
+            const finished = notification(page, "Evaluation finished: 2 items.");
+            await finished.waitFor({timeout: firstAnswerTimeoutMs - 30_000});
+            await finished.getByRole("button", {name: "Open Report"}).click();
+            const report = await findWebviewFrame(page, (frame) => frame.locator("table", {hasText: "open qa"}), {timeoutMs: 30_000});
+            const generationRow = report.locator("tr.item-row", {hasText: "写一首关于春天的诗"});
+            await generationRow.locator(".not-scored-badge").waitFor({timeout: 10_000});
+            assert.equal(await report.locator("tr.item-row.failed").count(), 0, "an item without a standard answer is shown as failed");
+            assert.equal(await report.locator(".failed-badge").count(), 0);
+            await report.locator(".bar-chart .axis-label").waitFor();
+            await page.screenshot({path: path.join(screenshotsDir, "journey-report-reference-dark.png")});
+        });
+    });
+
+    describe("the Train Model… wizard: which files it offers, and what it says about a bad one", function () {
+        const opened = workbench({"belle.model": "embedded"});
+        const quickRows = (page: Page) => page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+        const title = (page: Page, text: string) => page.locator(".quick-input-widget .quick-input-title", {hasText: text});
+
+        before(async function () {
+            this.timeout(120_000);
+            const folder = opened.workspace!.path;
+            await fs.copyFile(await ensureGeneratedModel({shape: "tiny", type: "F32"}), path.join(folder, "base.gguf"));
+            const conversation = (question: string, answer: string) =>
+                JSON.stringify({id: question, conversations: [{from: "human", value: question}, {from: "assistant", value: answer}]});
+            await fs.writeFile(path.join(folder, "train.jsonl"), `${conversation("你好", "你好！")}\n${conversation("1+1=?", "2")}\n`);
+            // looks like training data by its first field, but no record is usable
+            await fs.writeFile(path.join(folder, "broken-train.jsonl"), `${JSON.stringify({conversations: "你好"})}\n`);
+            await fs.writeFile(path.join(folder, "eval_set.json"), `${JSON.stringify({question: "中国的首都是哪里？", std_answer: "北京", class: "open qa"})}\n`);
+            await fs.writeFile(path.join(folder, "notes.json"), JSON.stringify({todo: ["train"]}));
+        });
+
+        const startWizard = async (page: Page) => {
+            await runPaletteCommand(page, "BELLE: Train Model");
+            await title(page, "(1/7)").waitFor({timeout: 20_000});
+            await quickRows(page).filter({hasText: "base.gguf"}).first().click();
+            await title(page, "(2/7)").waitFor({timeout: 20_000});
+        };
+
+        it("offers the training data first, the eval set apart with a warning, and no settings or other JSON", async function () {
+            this.timeout(90_000);
+            const page = opened.page!;
+            await startWizard(page);
+            const labels = (await quickRows(page).allInnerTexts()).join("\n");
+            await page.screenshot({path: path.join(screenshotsDir, "journey-train-wizard-dark.png")});
+            assert.match(labels.split("\n")[0] ?? "", /train\.jsonl/, `the first entry is not the training data:\n${labels}`);
+            assert.doesNotMatch(labels, /settings\.json|notes\.json/);
+            assert.match(labels, /eval_set\.json[\s\S]*evaluation meaningless/);
+            // picking the eval set asks first; Cancel ends the wizard
+            await quickRows(page).filter({hasText: "eval_set.json"}).first().click();
+            const dialog = page.locator(".monaco-dialog-box", {hasText: "is an eval set"});
+            await dialog.waitFor({timeout: 10_000});
+            await dialog.getByRole("button", {name: "Cancel"}).click();
+            await dialog.waitFor({state: "detached"});
+        });
+
+        it("checks a file before the job: one with no usable example is refused with its file, line and cause", async function () {
+            this.timeout(90_000);
+            const page = opened.page!;
+            await startWizard(page);
+            await quickRows(page).filter({hasText: "broken-train.jsonl"}).first().click();
+            const refused = notification(page, "has no valid training example");
+            await refused.waitFor({timeout: 60_000});
+            assert.match(await refused.innerText(), /broken-train\.jsonl:1:\d+/);
+            assert.doesNotMatch(await refused.innerText(), /belle <command>|Usage/i);
+            assert.equal(await title(page, "(3/7)").count(), 0, "the wizard went on with a file it cannot train on");
+        });
+
+        it("goes on to the validation split with good training data", async function () {
+            this.timeout(90_000);
+            const page = opened.page!;
+            await startWizard(page);
+            await quickRows(page).filter({hasText: "train.jsonl"}).first().click();
+            await title(page, "(3/7)").waitFor({timeout: 60_000});
+            await page.keyboard.press("Escape");
         });
     });
 });

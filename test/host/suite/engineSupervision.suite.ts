@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type {BelleExtensionApi} from "../../../extension/BelleExtensionApi";
+import {commandIds} from "../../../extension/commandIds";
+import {ensureGeneratedModel} from "../../../models/generate/ensureGeneratedModel";
 import {activateBelleExtension} from "./belleExtension";
 import {findEngineProcesses, isProcessAlive} from "./findEngineProcesses";
 import {waitForEngine} from "./waitForEngine";
@@ -56,6 +58,30 @@ describe("the engine the extension supervises, on the embedded model", function 
         assert.deepEqual(findEngineProcesses(), [api.engine.pid]);
         const health = await fetch(`${api.engine.baseUrl}/health`);
         assert.equal(health.status, 401);
+    });
+
+    it("switches the running engine to another model once with BELLE: Chat with This Model (it restarted twice), then back", async function () {
+        this.timeout(restartTimeoutMs * 2 + 30_000);
+        assert.equal(api.engine.status.state, "ready", "the previous test left the engine ready");
+        const otherModel = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        const starts: number[] = [];
+        const subscription = api.engine.onDidChangeStatus((status) => { if (status.state === "starting") starts.push(Date.now()); });
+        try {
+            await vscode.commands.executeCommand(commandIds.chatWithModel, vscode.Uri.file(otherModel));
+            await waitForEngine(api.engine, "ready on the other model", (engine) => engine.status.state === "ready", restartTimeoutMs);
+            // a second restart asked for by the settings listener would come within moments
+            await new Promise((resolve) => setTimeout(resolve, 2_000));
+            assert.equal(api.engine.status.state, "ready");
+            assert.equal(starts.length, 1, `the engine started ${starts.length} times`);
+            assert.equal(vscode.workspace.getConfiguration("belle").get("model"), otherModel);
+            assert.deepEqual(findEngineProcesses(), [api.engine.pid]);
+        } finally {
+            subscription.dispose();
+            await vscode.workspace.getConfiguration("belle").update("model", "embedded", vscode.ConfigurationTarget.Workspace);
+            await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+        }
+        await waitForEngine(api.engine, "ready on the embedded model again",
+            (engine) => engine.status.state === "ready" && engine.status.model === "Demo model", restartTimeoutMs);
     });
 
     it("stops on BELLE: Stop Engine, and its process is gone", async function () {

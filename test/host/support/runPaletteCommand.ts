@@ -32,5 +32,11 @@ export async function runPaletteCommand(page: Page, label: string, {timeoutMs = 
         }
     }
     await row.click();
-    await input.waitFor({state: "hidden", timeout: remainingMs()});
+    // The palette closes; a command that asks something at once (a quick pick) reuses the same widget, which then
+    // shows that question, no longer the ">label" typed here.
+    // (a string: this runs in the page, where the DOM types the Node-side tsconfig lacks exist)
+    await page.waitForFunction(`(() => {
+        const box = document.querySelector(".quick-input-widget .quick-input-box input");
+        return box == null || box.offsetParent == null || !box.value.startsWith(">");
+    })()`, undefined, {timeout: remainingMs()});
 }
