@@ -57,6 +57,9 @@ export class EngineStartError extends Error {
 export class EngineSupervisor implements vscode.Disposable {
     private readonly _onDidChangeStatus = new vscode.EventEmitter<EngineStatus>();
     public readonly onDidChangeStatus = this._onDidChangeStatus.event;
+    private readonly _onDidGiveUp = new vscode.EventEmitter<string>();
+    /** The crash budget is spent: the engine is not restarted again. Carries the message the status shows. */
+    public readonly onDidGiveUp = this._onDidGiveUp.event;
 
     private _child: ChildProcess | undefined;
     private _ready: EngineReadyLine | undefined;
@@ -193,6 +196,7 @@ export class EngineSupervisor implements vscode.Disposable {
         this._disposed = true;
         void this.stop();
         this._onDidChangeStatus.dispose();
+        this._onDidGiveUp.dispose();
     }
 
     private async _start(): Promise<EngineReadyLine> {
@@ -294,6 +298,7 @@ export class EngineSupervisor implements vscode.Disposable {
         if (this._crashTimes.length >= maxCrashes) {
             this._error = vscode.l10n.t("The engine crashed {0} times within {1} minutes; it is not restarted again. See the log.", this._crashTimes.length, Math.round(windowMs / 60_000));
             this._setState("error");
+            this._onDidGiveUp.fire(this._error);
             return;
         }
         const delayMs = Math.min(30_000, 500 * 2 ** (this._crashTimes.length - 1));

@@ -169,6 +169,27 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             assert.match(await answers.nth(1).innerText(), cjk);
         });
+
+        it("is told with a notification, not only in the status bar, when the engine keeps crashing and is not restarted again", async function () {
+            this.timeout(240_000);
+            const page = opened.page!;
+            const engineScript = path.join(repoRoot, "dist", "server.cjs");
+            const gaveUp = notification(page, "not restarted again");
+            // the supervisor allows 5 crashes in 3 minutes, restarting after 0.5, 1, 2, 4 s
+            for (let crash = 0; crash < 5 && await gaveUp.count() === 0; crash++) {
+                let engines: number[] = [];
+                for (const deadline = Date.now() + 90_000; engines.length === 0 || !(await page.locator(".statusbar-item", {hasText: "ready"}).count());) {
+                    assert.ok(Date.now() < deadline, `no engine came back after crash ${crash}`);
+                    await page.waitForTimeout(250);
+                    engines = findProcessesInGroup(engineScript, opened.server!.pid);
+                }
+                for (const pid of engines) process.kill(pid, "SIGKILL");
+                await page.waitForTimeout(300);
+            }
+            await gaveUp.waitFor({timeout: 30_000});
+            await gaveUp.getByRole("button", {name: "Show Logs"}).waitFor();
+            await page.screenshot({path: path.join(screenshotsDir, "journey-engine-gave-up-dark.png")});
+        });
     });
 
     describe("an eval set: open BELLE's eval_set.json, evaluate an item, cancel, close, evaluate again", function () {
