@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import path from "node:path";
 import {
     getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
@@ -230,7 +231,8 @@ export class LlamaEngine {
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
-            seed: sampling.seed ?? undefined,
+            // Without a seed node-llama-cpp seeds with the time in seconds, so requests within a second would repeat
+            seed: sampling.seed ?? crypto.randomInt(0xffff_ffff),
             // its own state per generation: sequences share the grammar, never its progress through it
             grammarEvaluationState: grammar == null ? undefined : new LlamaGrammarEvaluationState({model: this._model, grammar})
         })) {
