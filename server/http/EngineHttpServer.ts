@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import http, {type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {EngineError, InvalidRequestError} from "../engine/engineErrors";
+import {ClientDisconnectedError, EngineError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
 import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
 import {checkRequest} from "./requestGuard";
@@ -30,7 +30,7 @@ export class EngineHttpServer {
     private constructor(private readonly _engine: LlamaEngine, private readonly _options: Required<EngineHttpServerOptions>) {
         this._server = http.createServer((request, response) => {
             this._handle(request, response).catch((error: unknown) => {
-                if (!(error instanceof EngineError))
+                if (!(error instanceof EngineError) && !(error instanceof ClientDisconnectedError))
                     this._options.log(`[http] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
                 sendError(response, error);
             });
@@ -190,13 +190,13 @@ function errorBody(message: string, code: string, param: string | null = null) {
     return {error: {message, type, param, code}};
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown) {
+function sendJson(response: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}) {
     if (response.headersSent) {
         response.end();
         return;
     }
     const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {"Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text)};
+    const headers: Record<string, string | number> = {"Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...extraHeaders};
     if (status === 429) headers["Retry-After"] = 1;
     response.writeHead(status, headers);
     response.end(text);
@@ -204,24 +204,46 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
 
 function sendError(response: ServerResponse, error: unknown) {
     if (error instanceof EngineError)
-        sendJson(response, error.status, errorBody(error.message, error.code, error.param));
-    else if (error instanceof Error && error.name === "AbortError" || (error instanceof Error && error.message === "client disconnected"))
+        sendJson(response, error.status, errorBody(error.message, error.code, error.param), error instanceof RequestBodyTooLargeError ? {Connection: "close"} : {});
+    else if (error instanceof ClientDisconnectedError || (error instanceof Error && error.name === "AbortError") || (error instanceof Error && error.message === "client disconnected"))
         response.destroy();
     else
         sendJson(response, 500, errorBody("The engine failed to serve this request; see its log for details. It is still running.", "internal_error"));
 }
 
-async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBytes)
-            throw new InvalidRequestError(`The request body is over ${maxBytes} bytes.`);
-        chunks.push(chunk);
-    }
+/** How long the rest of an oversized body is read and dropped before the answer, so a client that sends it all gets it. */
+const oversizedBodyDrainMs = 10_000;
 
-    const text = Buffer.concat(chunks).toString("utf8");
+async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+    // A client such as the Python SDK reads no answer before it has sent its whole body: past the limit the rest is read
+    // and dropped, then the 400 goes out and the connection closes (it was left open until the keep-alive timer fired)
+    const body = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let drainTimer: NodeJS.Timeout | undefined;
+        const finish = (error: Error | null) => {
+            clearTimeout(drainTimer);
+            request.removeListener("data", onData);
+            if (error != null) reject(error);
+            else resolve(Buffer.concat(chunks));
+        };
+        const onData = (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= maxBytes) chunks.push(chunk);
+            else if (drainTimer == null) {
+                chunks.length = 0;
+                drainTimer = setTimeout(() => finish(new RequestBodyTooLargeError(maxBytes)), oversizedBodyDrainMs);
+            }
+        };
+        request.on("data", onData);
+        request.once("end", () => finish(size > maxBytes ? new RequestBodyTooLargeError(maxBytes) : null));
+        request.once("close", () => {
+            if (!request.complete) finish(new ClientDisconnectedError());
+        });
+        request.once("error", () => finish(new ClientDisconnectedError()));
+    });
+
+    const text = body.toString("utf8");
     try {
         return JSON.parse(text) as unknown;
     } catch (error) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net from "node:net";
 import OpenAI from "openai";
 import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
 import {rawEngineRequest} from "../support/rawEngineRequest";
@@ -50,5 +51,58 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
                 assert.match(response.json.error.message, /seed/);
             }
         });
+    });
+});
+
+describe("engine: request bodies past the limits (generated model)", function () {
+    let engine: EngineProcess;
+
+    before(async function () {
+        this.timeout(180_000);
+        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "1", "--ctx-size", "512"]);
+    });
+    after(async () => engine?.stop());
+
+    it("answers an oversized body with a 400 and closes the connection, so a client that sends it all is not left waiting", async () => {
+        const bodyBytes = 17 << 20;
+        const started = performance.now();
+        const socket = net.connect(engine.ready.port, "127.0.0.1");
+        let received = "";
+        socket.setEncoding("utf8").on("data", (chunk: string) => { received += chunk; });
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        socket.on("error", () => undefined); // the server may stop reading: the response and the close are what count
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${engine.ready.token}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${bodyBytes}\r\nConnection: keep-alive\r\n\r\n`);
+        // As the Python SDK does: the whole body first, then read the answer
+        const chunk = Buffer.alloc(1 << 20, 0x20);
+        for (let sent = 0; sent < bodyBytes && !socket.destroyed; sent += chunk.length)
+            if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), closed]);
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+        const elapsedMs = performance.now() - started;
+        socket.destroy();
+        assert.match(received, /^HTTP\/1\.1 400 /);
+        assert.match(received, /over 16777216 bytes/);
+        assert.ok(elapsedMs < 10_000, `the connection stayed open ${Math.round(elapsedMs)} ms after the answer`);
+        assert.equal((await rawEngineRequest(engine, {method: "GET", path: "/health"})).status, 200);
+    });
+
+    it("refuses a prompt far past the context by its size, without blocking /health to tokenize it", async () => {
+        // 15 MB of varied text, as a pasted log or book would be
+        const prompt = Array.from({length: 1_300_000}, (_, index) => `${"秋天的风很凉"[index % 6]}word${index % 977} `).join("");
+        const huge = rawEngineRequest(engine, {body: JSON.stringify({messages: [{role: "user", content: prompt}], max_tokens: 4})});
+        let slowestHealthMs = 0;
+        let done = false;
+        void huge.finally(() => { done = true; });
+        while (!done) {
+            const started = performance.now();
+            await rawEngineRequest(engine, {method: "GET", path: "/health"});
+            slowestHealthMs = Math.max(slowestHealthMs, performance.now() - started);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const response = await huge;
+        assert.equal(response.status, 400);
+        assert.equal(response.json.error.code, "context_length_exceeded");
+        assert.equal(response.json.error.param, "messages");
+        assert.ok(slowestHealthMs < 1500, `/health took ${Math.round(slowestHealthMs)} ms while the prompt was handled`);
     });
 });
