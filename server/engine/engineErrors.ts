@@ -51,3 +51,10 @@ export class ClientDisconnectedError extends Error {
         this.name = "ClientDisconnectedError";
     }
 }
+
+/** The engine is stopping: requests under way end with this, and new ones get it at once. */
+export class EngineShuttingDownError extends EngineError {
+    public constructor() {
+        super("The engine is shutting down; this answer was cut short. Retry once it is running again.", 503, "engine_shutting_down");
+    }
+}

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import http, {type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {ClientDisconnectedError, EngineError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
+import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
 import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
 import {checkRequest} from "./requestGuard";
@@ -26,6 +26,9 @@ const loopbackBindHosts = new Set(["127.0.0.1", "localhost", "::1"]);
 export class EngineHttpServer {
     private readonly _server: http.Server;
     private readonly _created = Math.floor(Date.now() / 1000);
+    /** Generations under way, each with a promise that settles when its response is done. */
+    private readonly _generations = new Map<AbortController, Promise<void>>();
+    private _closing = false;
 
     private constructor(private readonly _engine: LlamaEngine, private readonly _options: Required<EngineHttpServerOptions>) {
         this._server = http.createServer((request, response) => {
@@ -53,12 +56,29 @@ export class EngineHttpServer {
         return (this._server.address() as AddressInfo).port;
     }
 
-    public close(): Promise<void> {
+    /**
+     * Stops taking requests and ends the ones under way cleanly: a stream gets an error event saying the engine is
+     * shutting down, a request not yet answered a 503; after at most `graceMs` every connection is closed.
+     */
+    public async close({graceMs = 2000}: {graceMs?: number} = {}): Promise<void> {
+        this._closing = true;
+        const closed = new Promise<void>((resolve) => this._server.close(() => resolve()));
+        this._server.closeIdleConnections();
+        const answered = [...this._generations.values()];
+        for (const controller of this._generations.keys()) controller.abort(new EngineShuttingDownError());
+        let graceTimer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(answered), new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
+        clearTimeout(graceTimer);
         this._server.closeAllConnections();
-        return new Promise((resolve) => this._server.close(() => resolve()));
+        await closed;
     }
 
     private async _handle(request: IncomingMessage, response: ServerResponse) {
+        if (this._closing) {
+            sendJson(response, 503, errorBody(new EngineShuttingDownError().message, "engine_shutting_down"), {Connection: "close"});
+            request.resume();
+            return;
+        }
         const verdict = checkRequest(request, {
             token: this._options.token,
             allowedOrigins: this._options.allowedOrigins,
@@ -97,9 +117,14 @@ export class EngineHttpServer {
 
     private async _serveGeneration(request: IncomingMessage, response: ServerResponse, generation: GenerationRequest, envelope: RequestEnvelope) {
         const abort = new AbortController();
+        this._generations.set(abort, new Promise((resolve) => response.once("close", () => {
+            this._generations.delete(abort);
+            resolve();
+        })));
         response.on("close", () => {
             if (!response.writableFinished) abort.abort(new Error("client disconnected"));
         });
+        const shuttingDown = () => abort.signal.reason instanceof EngineShuttingDownError;
 
         const id = `${generation.kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID()}`;
         const created = Math.floor(Date.now() / 1000);
@@ -108,6 +133,7 @@ export class EngineHttpServer {
 
         if (!envelope.stream) {
             const result = await this._engine.generate(generation, {signal: abort.signal});
+            if (shuttingDown()) throw abort.signal.reason;
             if (abort.signal.aborted) return;
             const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
             sendJson(response, 200, {
@@ -147,7 +173,16 @@ export class EngineHttpServer {
             });
         } catch (error) {
             if (!started) throw error;
-            writeEvent(errorBody(error instanceof Error ? error.message : String(error), "generation_failed"));
+            writeEvent(error instanceof EngineError ? errorBody(error.message, error.code, error.param)
+                : errorBody(error instanceof Error ? error.message : String(error), "generation_failed"));
+            response.end();
+            return;
+        }
+        if (shuttingDown()) {
+            if (!started) throw abort.signal.reason;
+            // Not a finish_reason: the answer is incomplete, and a client should say so rather than show it as whole
+            const reason = abort.signal.reason as EngineShuttingDownError;
+            writeEvent(errorBody(reason.message, reason.code));
             response.end();
             return;
         }
@@ -186,7 +221,8 @@ function timingsOf(result: GenerationResult) {
 }
 
 function errorBody(message: string, code: string, param: string | null = null) {
-    const type = code === "invalid_api_key" ? "authentication_error" : code === "queue_full" ? "rate_limit_error" : "invalid_request_error";
+    const type = code === "invalid_api_key" ? "authentication_error" : code === "queue_full" ? "rate_limit_error"
+        : code === "engine_shutting_down" || code === "internal_error" || code === "generation_failed" ? "server_error" : "invalid_request_error";
     return {error: {message, type, param, code}};
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import http from "node:http";
 import net from "node:net";
 import OpenAI from "openai";
 import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
@@ -104,5 +105,50 @@ describe("engine: request bodies past the limits (generated model)", function ()
         assert.equal(response.json.error.code, "context_length_exceeded");
         assert.equal(response.json.error.param, "messages");
         assert.ok(slowestHealthMs < 1500, `/health took ${Math.round(slowestHealthMs)} ms while the prompt was handled`);
+    });
+});
+
+describe("engine: shutting down with streams open (generated model)", function () {
+    it("ends an open stream with an error event on SIGTERM instead of cutting it, answers a queued request, and exits 0", async function () {
+        this.timeout(180_000);
+        const engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "1", "--ctx-size", "512", "--max-queue", "4"]);
+        try {
+            const body = (stream: boolean) => JSON.stringify({messages: [{role: "user", content: "写一个很长的故事。"}], max_tokens: 480, temperature: 1, stream});
+            let firstChunk!: () => void;
+            const streaming = new Promise<void>((resolve) => { firstChunk = resolve; });
+            const open = new Promise<{status: number, text: string}>((resolve, reject) => {
+                const request = http.request({host: "127.0.0.1", port: engine.ready.port, method: "POST", path: "/v1/chat/completions",
+                    headers: {Authorization: `Bearer ${engine.ready.token}`, "Content-Type": "application/json"}}, (response) => {
+                    let text = "";
+                    response.setEncoding("utf8").on("data", (chunk: string) => {
+                        text += chunk;
+                        if (/"delta":\{"content":"[^"]/u.test(text)) firstChunk();
+                    });
+                    response.on("end", () => resolve({status: response.statusCode!, text}));
+                    response.on("error", reject);
+                });
+                request.on("error", reject);
+                request.end(body(true));
+            });
+            await streaming;
+            const queued = rawEngineRequest(engine, {body: body(false)});
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            const exited = new Promise<number | null>((resolve) => engine.child.once("exit", (code) => resolve(code)));
+            engine.child.kill("SIGTERM");
+
+            const {status, text} = await open;
+            assert.equal(status, 200);
+            const events = text.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice("data: ".length));
+            assert.ok(events.length > 2, text);
+            const last = events.at(-1)!;
+            assert.notEqual(last, "[DONE]", "an interrupted answer does not end like a finished one");
+            assert.equal(JSON.parse(last).error.code, "engine_shutting_down", last);
+            const queuedResponse = await queued;
+            assert.equal(queuedResponse.status, 503);
+            assert.equal(queuedResponse.json.error.code, "engine_shutting_down");
+            assert.equal(await exited, 0);
+        } finally {
+            await engine.stop();
+        }
     });
 });
