@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
+import {chmod, copyFile, mkdtemp} from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import OpenAI from "openai";
 import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
 import {rawEngineRequest} from "../support/rawEngineRequest";
@@ -21,6 +25,17 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
     const sample = async (seed?: number) => (await client.chat.completions.create({
         model: "any", messages: question, max_tokens: 12, temperature: 1, ...(seed === undefined ? {} : {seed})
     })).choices[0]!.message.content!;
+
+    it("says which part of a JSON schema llama.cpp's grammar parser refused, not only \"Failed to parse grammar\"", async () => {
+        const schema = {type: "object", properties: {summary: {type: "string", minLength: 3000}}, required: ["summary"]};
+        const response = await rawEngineRequest(engine, {body: JSON.stringify({
+            messages: question, max_tokens: 4, response_format: {type: "json_schema", json_schema: {name: "s", schema}}
+        })});
+        assert.equal(response.status, 400);
+        assert.equal(response.json.error.param, "response_format");
+        assert.match(response.json.error.message, /properties\.summary\.minLength/);
+        assert.match(response.json.error.message, /3000/);
+    });
 
     describe("seed", () => {
         it("draws a fresh random seed per request when none is given, so repeated samples differ", async () => {
@@ -147,6 +162,66 @@ describe("engine: shutting down with streams open (generated model)", function (
             assert.equal(queuedResponse.status, 503);
             assert.equal(queuedResponse.json.error.code, "engine_shutting_down");
             assert.equal(await exited, 0);
+        } finally {
+            await engine.stop();
+        }
+    });
+});
+
+describe("engine: --parent-pid and its log (generated model)", function () {
+    it("does not take a parent owned by another user (EPERM) for a gone one", async function () {
+        this.timeout(180_000);
+        const modelPath = await ensureEmbeddedModel();
+        let engine: EngineProcess;
+        if (process.getuid?.() === 0) {
+            // As root every process may be signalled: run the engine as nobody, so signalling this (root's) process is EPERM
+            const folder = await mkdtemp(path.join(os.tmpdir(), "belle-eperm-"));
+            await chmod(folder, 0o755);
+            const copied = path.join(folder, path.basename(modelPath));
+            await copyFile(modelPath, copied);
+            await chmod(copied, 0o644);
+            engine = await startEngineProcess(["--model", copied, "--ctx-size", "256", "--parallel", "1", "--parent-pid", String(process.pid)],
+                {env: {HOME: folder}, spawnOptions: {uid: 65534, gid: 65534}});
+        } else
+            engine = await startEngineProcess(["--model", modelPath, "--ctx-size", "256", "--parallel", "1", "--parent-pid", "1"]);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 5000)); // past two checks of the parent
+            assert.equal(engine.child.exitCode, null, engine.stderr());
+            assert.doesNotMatch(engine.stderr(), /is gone/);
+        } finally {
+            await engine.stop();
+        }
+    });
+
+    it("exits at once, before loading the model, when the parent is already gone", async function () {
+        this.timeout(60_000);
+        const gone = spawn(process.execPath, ["-e", "0"]);
+        await new Promise((resolve) => gone.once("exit", resolve));
+        const started = performance.now();
+        await assert.rejects(startEngineProcess(["--model", await ensureEmbeddedModel(), "--parent-pid", String(gone.pid)]),
+            (error: Error) => new RegExp(`parent process ${gone.pid} is gone`).test(error.message) && !/\[engine\] loading/.test(error.message));
+        assert.ok(performance.now() - started < 5000);
+    });
+
+    it("logs no stack trace for uploads the client aborts", async function () {
+        this.timeout(120_000);
+        const engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--ctx-size", "256", "--parallel", "1"]);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const logBefore = engine.stderr().length;
+            await Promise.all(Array.from({length: 50}, () => new Promise<void>((resolve) => {
+                const socket = net.connect(engine.ready.port, "127.0.0.1", () => {
+                    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${engine.ready.token}\r\n` +
+                        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"messages\": [");
+                    setTimeout(() => socket.destroy(), 100);
+                });
+                socket.on("close", () => resolve());
+                socket.on("error", () => undefined);
+            })));
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            const added = engine.stderr().slice(logBefore).split("\n").filter((line) => line.trim() !== "");
+            assert.ok(added.length <= 1, `50 aborted uploads logged ${added.length} lines:\n${added.slice(0, 12).join("\n")}`);
+            assert.equal((await rawEngineRequest(engine, {method: "GET", path: "/health"})).status, 200);
         } finally {
             await engine.stop();
         }
