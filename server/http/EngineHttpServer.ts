@@ -4,7 +4,7 @@ import type {AddressInfo} from "node:net";
 import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
 import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
-import {checkRequest} from "./requestGuard";
+import {allowedOriginOf, checkRequest} from "./requestGuard";
 import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
 
 export type EngineHttpServerOptions = {
@@ -79,13 +79,40 @@ export class EngineHttpServer {
             request.resume();
             return;
         }
+        // CORS for the origins given with --allow-origin: every answer names the origin, so the page may read it (errors
+        // included), and the preflight a browser sends before a request with Authorization is answered without a token
+        const corsOrigin = allowedOriginOf(request, this._options.allowedOrigins);
+        if (corsOrigin != null) {
+            response.setHeader("Access-Control-Allow-Origin", corsOrigin);
+            response.setHeader("Access-Control-Expose-Headers", "Retry-After");
+        }
+        response.setHeader("Vary", "Origin");
+        const preflight = request.method === "OPTIONS" && request.headers["access-control-request-method"] != null;
         const verdict = checkRequest(request, {
             token: this._options.token,
             allowedOrigins: this._options.allowedOrigins,
-            allowAnyHost: !loopbackBindHosts.has(this._options.host)
+            allowAnyHost: !loopbackBindHosts.has(this._options.host),
+            preflight
         });
         if (!verdict.ok) {
             sendJson(response, verdict.status, errorBody(verdict.message, verdict.status === 401 ? "invalid_api_key" : "forbidden"));
+            request.resume();
+            return;
+        }
+
+        if (preflight) {
+            // The verdict passed, so the origin is an allowed one (a request without Origin is no preflight to answer)
+            if (corsOrigin == null) {
+                sendJson(response, 403, errorBody("A CORS preflight must come from an origin given with --allow-origin.", "forbidden"));
+                return;
+            }
+            response.writeHead(204, {
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": request.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
+                "Access-Control-Max-Age": 600,
+                ...(request.headers["access-control-request-private-network"] === "true" ? {"Access-Control-Allow-Private-Network": "true"} : {})
+            });
+            response.end();
             request.resume();
             return;
         }
