@@ -20,8 +20,17 @@ ${evalUsage}
 
 ${trainUsage}`;
 
+const commandUsages: Record<string, string> = {serve: serveUsage, inspect: inspectUsage, eval: evalUsage, train: trainUsage};
+
 async function main(argv: string[]) {
     const [command, ...rest] = argv;
+    // `belle <command> [<subcommand>] --help`: the command's usage, which covers its subcommands; after "--" it is an argument
+    const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+    const commandUsage = command == null ? undefined : commandUsages[command];
+    if (commandUsage != null && (options.includes("--help") || options.includes("-h"))) {
+        process.stdout.write(`${commandUsage}\n`);
+        return;
+    }
     switch (command) {
         case "serve":
             await serveCommand(rest);
@@ -45,6 +54,12 @@ async function main(argv: string[]) {
             throw new CliUsageError(`Unknown command "${command}".`);
     }
 }
+
+// A reader that stops early (`belle eval report run.jsonl | head`) is not an error: the output simply has nowhere to go
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
     if (error instanceof CliUsageError || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {

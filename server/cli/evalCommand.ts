@@ -24,11 +24,17 @@ export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--mode
            | --url <base url> --model-name <id>)
            [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json|reference] [--no-judge]
            [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
-           [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-prompts <file.json>] [--threads auto]
+           [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-max-tokens 512] [--judge-prompts <file.json>]
+           [--threads auto] [--ctx-size 4096]
     API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
     With --model, the model runs in this process and is also the judge unless --judge-url is given; --lora applies
     LoRA adapters on it (as belle serve --lora), and the answer cache tells the adapted model from the base.
     --judge-mode reference: no judge model; the score is the answer's character-level F1 against std_answer (offline).
+    --judge-prompts: BELLE's eval/eval_prompt.json as it is (one {"class", "prompt"} object per line: those classes
+    get those prompts), or an override in our format, one JSON object {"messageTemplate"?: {"withReference",
+    "withoutReference"}, "general"?: {"prompt", "reference"?}, "classes"?: {"<class>": {"prompt", "reference"?} | null}}
+    (reference: always | never | whenPresent; placeholders {prompt} {question} {std_answer} {answer}). Either is laid
+    over the shipped prompts (BELLE's own), so classes it leaves out keep theirs.
     Resumes when --out already holds part of the same run.
 belle eval merge --out <run.jsonl> <shard.jsonl> ...
 belle eval report <run.jsonl> [<other run.jsonl> ...] [--format md|csv|json] [--out <file>]

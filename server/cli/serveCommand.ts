@@ -3,6 +3,7 @@ import {parseArgs} from "node:util";
 import {LlamaEngine, type GpuBackend, type PromptFormat} from "../engine/LlamaEngine";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {CliUsageError} from "./CliUsageError";
+import {isProcessAlive} from "./isProcessAlive";
 import {parseLoraArgument} from "./parseLoraArgument";
 import {resolveModelArgument} from "./resolveModelArgument";
 
@@ -52,6 +53,20 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
 
+    // The parent is watched from the start: an editor that crashed while the model loaded leaves no engine behind
+    const parentPid = values["parent-pid"] == null ? null : integer(values["parent-pid"], "--parent-pid", 1);
+    let shutdown: (reason: string) => Promise<void> = async (reason) => {
+        log(`[engine] stopping before it was ready (${reason})`);
+        process.exit(0);
+    };
+    if (parentPid != null) {
+        const checkParent = () => {
+            if (!isProcessAlive(parentPid)) void shutdown(`parent process ${parentPid} is gone`);
+        };
+        checkParent();
+        setInterval(checkParent, 2000).unref();
+    }
+
     const loraAdapters = values.lora.map(parseLoraArgument);
     const modelPath = await resolveModelArgument(values.model);
     const token = process.env.BELLE_API_TOKEN ?? crypto.randomBytes(24).toString("base64url");
@@ -86,7 +101,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         log(`  try: curl http://127.0.0.1:${server.port}/v1/chat/completions -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"你好"}],"max_tokens":32}'`);
 
     let shuttingDown = false;
-    const shutdown = async (reason: string) => {
+    shutdown = async (reason: string) => {
         if (shuttingDown) return;
         shuttingDown = true;
         log(`[engine] shutting down (${reason})`);
@@ -97,17 +112,6 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
     process.on("SIGINT", () => void shutdown("SIGINT"));
     process.on("disconnect", () => void shutdown("parent disconnected"));
-
-    if (values["parent-pid"] != null) {
-        const parentPid = integer(values["parent-pid"], "--parent-pid", 1);
-        setInterval(() => {
-            try {
-                process.kill(parentPid, 0);
-            } catch {
-                void shutdown(`parent process ${parentPid} is gone`);
-            }
-        }, 2000).unref();
-    }
 }
 
 function integer(text: string, flag: string, min: number): number {

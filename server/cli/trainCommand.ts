@@ -146,10 +146,15 @@ async function convertCommand(argv: string[]): Promise<void> {
     });
     printDiagnostics(result.diagnostics, result.diagnosticsNotListed);
     process.stderr.write(`[train] ${result.outputPath}: ${result.written} ${to} records from ${result.from ?? "no valid"} records` +
-        `${result.skipped === 0 ? "" : `, ${result.skipped} skipped`}` +
+        `${result.skipped === 0 ? "" : `, ${result.skipped} skipped (${skippedLinesText(result.skippedLines, result.skipped)})`}` +
         `${result.packed === 0 ? "" : `, ${result.packed} conversations packed into "instruction"`}` +
         `${result.generatedIds === 0 ? "" : `, ${result.generatedIds} ids made up`}\n`);
     if (result.written === 0) process.exitCode = 1;
+}
+
+function skippedLinesText(lines: readonly number[], skipped: number): string {
+    const shown = lines.slice(0, 10);
+    return `line${shown.length === 1 ? "" : "s"} ${shown.join(", ")}${skipped > shown.length ? ` and ${skipped - shown.length} more` : ""}`;
 }
 
 async function splitCommand(argv: string[]): Promise<void> {

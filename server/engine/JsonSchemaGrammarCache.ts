@@ -7,6 +7,8 @@ import {InvalidRequestError} from "./engineErrors";
  * state from it. The least recently used grammar is dropped past `maxEntries`, so clients sending ever-new schemas
  * cannot grow the engine's memory.
  */
+const repetitionKeywords = new Set(["minLength", "maxLength", "minItems", "maxItems"]);
+
 export class JsonSchemaGrammarCache {
     private readonly _grammars = new Map<string, LlamaGrammar>();
 
@@ -25,9 +27,14 @@ export class JsonSchemaGrammarCache {
         try {
             grammar = await this._llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema);
         } catch (error) {
-            // toGrammarJsonSchema refuses what node-llama-cpp cannot express; this is the net for what slips through
+            // toGrammarJsonSchema refuses what node-llama-cpp cannot express; this is the net for what slips through.
+            // llama.cpp says only "Failed to parse grammar" (its reason goes to stderr), so find the keyword behind it
+            const culprit = await this._findRefusedCount(schema);
             throw new InvalidRequestError(
-                `The JSON schema in \`response_format\` could not be turned into a grammar: ${error instanceof Error ? error.message : String(error)}`,
+                "The JSON schema in `response_format` could not be turned into a grammar" + (culprit != null
+                    ? `: \`response_format.json_schema.schema${culprit.path}\` is ${culprit.value}, more repetitions than llama.cpp's grammar parser ` +
+                      "accepts (it allows up to about 1000 to 2000); use a smaller value or leave it out."
+                    : `: ${error instanceof Error ? error.message : String(error)} (the engine's log has llama.cpp's reason).`),
                 "response_format"
             );
         }
@@ -37,6 +44,41 @@ export class JsonSchemaGrammarCache {
             this._grammars.delete(oldest);
         }
         return grammar;
+    }
+
+    /**
+     * The repetition count (minLength, maxLength, minItems, maxItems) whose removal lets the schema's grammar parse,
+     * as `.properties.summary.minLength` with its value; null when none does (or after 32 tries).
+     */
+    private async _findRefusedCount(schema: GbnfJsonSchema): Promise<{path: string, value: number} | null> {
+        const counts: {path: string, value: number, remove: () => GbnfJsonSchema}[] = [];
+        const visit = (node: unknown, path: string, rebuild: (replacement: unknown) => unknown) => {
+            if (node == null || typeof node !== "object") return;
+            if (Array.isArray(node)) {
+                node.forEach((item, index) => visit(item, `${path}[${index}]`, (replacement) => rebuild(node.map((other, at) => at === index ? replacement : other))));
+                return;
+            }
+            const fields = node as Record<string, unknown>;
+            for (const [key, value] of Object.entries(fields)) {
+                const childPath = `${path}.${key}`;
+                if (repetitionKeywords.has(key) && typeof value === "number") {
+                    const {[key]: _removed, ...rest} = fields;
+                    counts.push({path: childPath, value, remove: () => rebuild(rest) as GbnfJsonSchema});
+                } else
+                    visit(value, childPath, (replacement) => rebuild({...fields, [key]: replacement}));
+            }
+        };
+        visit(schema, "", (replacement) => replacement);
+        // Largest first: the likeliest culprit
+        for (const count of counts.sort((a, b) => b.value - a.value).slice(0, 32)) {
+            try {
+                await this._llama.createGrammarForJsonSchema<GbnfJsonSchema>(count.remove());
+                return {path: count.path, value: count.value};
+            } catch {
+                // not this one alone
+            }
+        }
+        return null;
     }
 
     public get size(): number {

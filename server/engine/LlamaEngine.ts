@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import path from "node:path";
 import {
     getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
@@ -65,6 +66,8 @@ export class LlamaEngine {
     private readonly _pool: SequencePool<LlamaContextSequence>;
     private readonly _grammars: JsonSchemaGrammarCache;
     private readonly _stepBarrier = new DecodeStepBarrier();
+    /** UTF-16 units of the vocabulary's longest token as stored (bytes for byte-level BPE): no token covers more text. */
+    private readonly _longestTokenLength: number;
 
     private constructor(
         private readonly _llama: Llama,
@@ -81,6 +84,9 @@ export class LlamaEngine {
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
         this._grammars = new JsonSchemaGrammarCache(_llama);
+        const vocabulary: readonly string[] = _model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? [];
+        // Without the vocabulary in the metadata, no bound: every prompt is tokenized
+        this._longestTokenLength = vocabulary.length === 0 ? Number.POSITIVE_INFINITY : vocabulary.reduce((longest, token) => Math.max(longest, token.length), 1);
     }
 
     public static async load({
@@ -175,9 +181,15 @@ export class LlamaEngine {
         request: GenerationRequest,
         {signal, onText}: {signal?: AbortSignal, onText?: (text: string) => void} = {}
     ): Promise<GenerationResult> {
+        // Tokenizing runs on the main thread (a 15 MB prompt took seconds, and /health waited): a prompt that cannot
+        // fit even if every token were the vocabulary's longest is refused by its length first
+        const contextSize = this._context.contextSize;
+        const fewestTokens = fewestTokensFor(request, this._longestTokenLength);
+        if (fewestTokens >= contextSize)
+            throw new ContextLengthExceededError(fewestTokens, contextSize, {atLeast: true, param: request.kind === "chat" ? "messages" : "prompt"});
+
         const grammar = request.responseFormat?.type === "json" ? await this._grammars.get(request.responseFormat.schema) : null;
         const {tokens: promptTokens, stopStrings} = this._renderPrompt(request, grammar);
-        const contextSize = this._context.contextSize;
         if (promptTokens.length >= contextSize)
             throw new ContextLengthExceededError(promptTokens.length, contextSize);
 
@@ -230,7 +242,8 @@ export class LlamaEngine {
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
-            seed: sampling.seed ?? undefined,
+            // Without a seed node-llama-cpp seeds with the time in seconds, so requests within a second would repeat
+            seed: sampling.seed ?? crypto.randomInt(0xffff_ffff),
             // its own state per generation: sequences share the grammar, never its progress through it
             grammarEvaluationState: grammar == null ? undefined : new LlamaGrammarEvaluationState({model: this._model, grammar})
         })) {
@@ -340,6 +353,14 @@ function isCompleteJson(text: string): boolean {
         // a prefix cut short by max_tokens: not complete
         return false;
     }
+}
+
+/** The fewest tokens the request's text can take, from its length alone (0 when nothing is known). */
+function fewestTokensFor(request: GenerationRequest, longestTokenLength: number): number {
+    const textLength = request.kind === "chat"
+        ? request.messages.reduce((sum, message) => sum + message.content.length, 0)
+        : request.prompt.length;
+    return Math.ceil(textLength / longestTokenLength);
 }
 
 function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {

@@ -10,6 +10,7 @@ export type SamplingSettings = {
     /** null: until the context is full. */
     maxTokens: number | null,
     stop: string[],
+    /** 0 to 2³²−2; null: a fresh random seed for this request. */
     seed: number | null
 };
 

@@ -66,11 +66,13 @@ export function mergeJudgePrompts(base: JudgePromptSet, override: unknown): Judg
  * (or of the JSON syntax error) so the extension can show them on the file.
  */
 export function mergeJudgePromptsFromText(base: JudgePromptSet, text: string, filePath: string): JudgePromptSet {
-    const lines = new LineIndex(text.startsWith("\ufeff") ? text.slice(1) : text);
-    const scanner = new JsonScanner(text.startsWith("\ufeff") ? text.slice(1) : text);
+    const body = text.startsWith("\ufeff") ? text.slice(1) : text;
+    const lines = new LineIndex(body);
+    const scanner = new JsonScanner(body);
     let root: JsonNode;
     try {
         root = scanner.parseValue();
+        if (isBelleClassPromptLine(root)) return mergeBellePromptLines(base, root, scanner, lines, filePath);
         scanner.expectEnd("the override");
     } catch (error) {
         if (!(error instanceof JsonSyntaxError)) throw error;
@@ -82,6 +84,42 @@ export function mergeJudgePromptsFromText(base: JudgePromptSet, text: string, fi
     if ("problem" in result) {
         const {line, column} = lines.positionAt(nodeAtPath(root, result.problem.path).start);
         throw new InvalidJudgePromptsError(describeProblem(result.problem), fieldOf(result.problem), filePath, line, column);
+    }
+    return result.prompts;
+}
+
+/** A line of BELLE's eval/eval_prompt.json: `{"class": "...", "prompt": "..."}`. */
+function isBelleClassPromptLine(node: JsonNode): boolean {
+    return node.kind === "object" && node.properties.some(({key}) => key === "class") && node.properties.some(({key}) => key === "prompt");
+}
+
+/**
+ * BELLE's eval/eval_prompt.json as BELLE ships it, one `{"class", "prompt"}` object per line: each class gets that
+ * prompt, and keeps whether BELLE's scorer sends it the standard answer. `first` is the first line, already parsed.
+ */
+function mergeBellePromptLines(base: JudgePromptSet, first: JsonNode, scanner: JsonScanner, lines: LineIndex, filePath: string): JudgePromptSet {
+    const classes: Record<string, {prompt: unknown}> = {};
+    const nodesByClass = new Map<string, JsonNode>();
+    const fail = (node: JsonNode, message: string, field: string | null) => {
+        const {line, column} = lines.positionAt(node.start);
+        return new InvalidJudgePromptsError(message, field, filePath, line, column);
+    };
+    for (let node: JsonNode | null = first; node != null; node = (scanner.skipWhitespace(), scanner.atEnd) ? null : scanner.parseValue()) {
+        if (node.kind !== "object") throw fail(node, "Each line must be an object {\"class\": …, \"prompt\": …}, as in BELLE's eval_prompt.json.", null);
+        const fields = new Map(node.properties.map((property) => [property.key, property.value]));
+        const className = fields.get("class");
+        const prompt = fields.get("prompt");
+        if (className?.kind !== "string" || className.value.trim() === "") throw fail(className ?? node, "\"class\" must be the class name, a non-empty string.", "class");
+        if (prompt?.kind !== "string" || prompt.value.trim() === "") throw fail(prompt ?? node, "\"prompt\" must be the judge's instruction for this class, a non-empty string.", "prompt");
+        const earlier = [...nodesByClass.keys()].find((name) => judgePromptKey(name) === judgePromptKey(className.value));
+        if (earlier !== undefined) throw fail(className, `"${className.value}" names the same class as "${earlier}" on an earlier line; keep one of them.`, "class");
+        nodesByClass.set(className.value, node);
+        classes[className.value] = {prompt: prompt.value};
+    }
+    const result = applyOverride(base, {classes});
+    if ("problem" in result) {
+        const node = nodesByClass.get(result.problem.path[1] ?? "") ?? first;
+        throw fail(node, describeProblem(result.problem), fieldOf(result.problem));
     }
     return result.prompts;
 }

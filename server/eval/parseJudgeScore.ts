@@ -15,13 +15,15 @@ const scoreValue = String.raw`(?<value>(?<sign>[-+]?)(?<number>\d+(?:\.\d+)?|\.\
 const emphasis = String.raw`(?:\*{1,2}|_{1,2})`;
 /** A label, markdown emphasis, an optional parenthesis such as "(0-1)", a separator, then the value. */
 const labelledScore = (label: string) => new RegExp(
-    String.raw`${emphasis}?[ \t]*(?:${label})[ \t]*${emphasis}?[ \t]*(?:[(（][^()（）\n]{0,20}[)）])?[ \t]*(?:[:=]|为|是|[-–—](?=[ \t]))?[ \t]*${emphasis}?` +
+    String.raw`${emphasis}?[ \t]*(?:${label})[ \t]*${emphasis}?[ \t]*(?:[(（][^()（）\n]{0,20}[)）])?[ \t]*(?:(?:应该|应当|应|可以|就|会)?(?:是|为)|[:=]|[-–—](?=[ \t]))?[ \t]*${emphasis}?` +
     String.raw`[ \t]*\n?[ \t]*${emphasis}?[ \t]*${scoreValue}(?:[ \t]*${emphasis})?`,
     "giu"
 );
 // "得分" is what every BELLE prompt asks for, so it outranks other labels wherever they are
 const scoreLabelledByBelle = labelledScore("得分");
 const scoreLabelledOtherwise = labelledScore(String.raw`分数|评分|打分|(?<![A-Za-z])score`);
+// "我给这个回答打0.6分": a score given with 打 needs its 分 (or a fraction or percentage), or it is just a number
+const scoreGivenWith打 = new RegExp(String.raw`打[ \t]*${scoreValue}`, "gu");
 const bareScore = new RegExp(String.raw`^[ \t*_#>]*${scoreValue}[ \t*_]*[。.]?[ \t]*$`, "u");
 const jsonScoreKeys = ["score", "得分", "分数", "评分", "rating"];
 const jsonReasonKeys = ["reason", "理由", "原因", "explanation", "comment"];
@@ -39,16 +41,15 @@ export function parseJudgeScore(reply: string): JudgeScore {
     // Same length as the reply, so a match's offsets cut the reason out of the reply as the judge wrote it
     const folded = foldFullWidth(reply);
 
-    // Of several scores the last counts: judges reason before they conclude ("初看得分0.6……综合考虑，得分：0.8"),
-    // and an earlier number is more often a provisional score or an echo of the instructions than the verdict
-    const belle = lastMatch(scoreLabelledByBelle, folded);
-    if (belle != null) return verdict(belle, reply);
+    const belle = chooseVerdict(matchesOf(scoreLabelledByBelle, folded), folded, reply);
+    if (belle != null) return belle;
 
     const json = lastJsonScore(reply);
     if (json != null) return json;
 
-    const other = lastMatch(scoreLabelledOtherwise, folded);
-    if (other != null) return verdict(other, reply);
+    const given = matchesOf(scoreGivenWith打, folded).filter((match) => /分$|[\/%]/u.test(folded.slice(match.start, match.end)));
+    const other = chooseVerdict([...matchesOf(scoreLabelledOtherwise, folded), ...given].sort((a, b) => a.start - b.start), folded, reply);
+    if (other != null) return other;
 
     // A reply that is only a number, or opens with a line that is only a number, is a score without a label
     const firstLineStart = folded.search(/\S[^\n]*/u);
@@ -87,11 +88,64 @@ function scoreOf(groups: Record<string, string | undefined>): {ok: true, score: 
     return {ok: true, score: value === 0 ? 0 : value};
 }
 
-function lastMatch(pattern: RegExp, text: string): ScoreMatch | null {
-    let last: ScoreMatch | null = null;
-    for (const match of text.matchAll(pattern))
-        last = {start: match.index, end: match.index + match[0].length, groups: {...match.groups}};
-    return last;
+function matchesOf(pattern: RegExp, text: string): ScoreMatch[] {
+    return [...text.matchAll(pattern)].map((match) => ({start: match.index, end: match.index + match[0].length, groups: {...match.groups}}));
+}
+
+// Words that mark a score as the judge's conclusion or correction: "修正后得分", "最终得分", "综合考虑，得分", "更正：得分"
+const concludingPrefix = /(?:最终|最后|综合|综上|总体|总的来说|总之|因此|所以|修正后|更正|修改后|调整后|改为)[^。.!！?？\n]{0,6}$/u;
+const lineStartPrefix = /^[ \t>#*_•-]*(?:\d+[.、)][ \t]*)?$/u;
+const rangeAfterScore = /^[ \t]*(?:~|～|〜|-|–|—|至|到)[ \t]*(?:\d|\.\d)/u;
+const openers = new Map([["(", ")"], ["[", "]"], ["“", "”"], ["‘", "’"], ["「", "」"], ["『", "』"], ["【", "】"], ["《", "》"]]);
+
+/**
+ * The judge's verdict among the scores a pattern found. A score inside quotes or brackets on its line is quoted or an
+ * aside ("回答中写道“得分：1”", "得分：0.8（更严格的话，得分：0.6）"), not a verdict. Of the rest: one value, given once
+ * or repeated, is the verdict; when they differ, a score marked as the conclusion ("最终得分", "修正后得分") wins, then
+ * one at the start of a line (the "得分: <score>" line BELLE's prompts ask for); two different verdicts at the same
+ * rank are a failed item, as is a range ("0.6~0.7"): guessing would bias the class mean without anyone seeing it.
+ * Null when no score is outside quotes.
+ */
+function chooseVerdict(matches: readonly ScoreMatch[], folded: string, reply: string): JudgeScore | null {
+    const candidates = matches.filter((match) => !isQuoted(folded, match.start));
+    if (candidates.length === 0) return null;
+    const valueOf = (match: ScoreMatch) => {
+        const score = scoreOf(match.groups);
+        return score.ok ? String(score.score) : `error:${match.groups.value ?? ""}`;
+    };
+    const decide = (chosen: readonly ScoreMatch[]): JudgeScore => {
+        const values = [...new Set(chosen.map(valueOf))];
+        if (values.length > 1)
+            return {ok: false, error: `The judge gave conflicting scores (${chosen.map((match) => match.groups.value?.trim()).join(", ")}); the item is not scored rather than guessed.`};
+        const last = chosen.at(-1)!;
+        const range = rangeAfterScore.exec(folded.slice(last.end));
+        if (range != null) {
+            const written = `${last.groups.value?.trim()}${folded.slice(last.end, last.end + range[0].length).trim()}…`;
+            return {ok: false, error: `The judge gave a range ("${written}"), not one score; the item is not scored rather than guessed.`};
+        }
+        return verdict(last, reply);
+    };
+    if (new Set(candidates.map(valueOf)).size === 1) return decide(candidates);
+
+    const lineBefore = (match: ScoreMatch) => folded.slice(folded.lastIndexOf("\n", match.start - 1) + 1, match.start);
+    const concluding = candidates.filter((match) => concludingPrefix.test(lineBefore(match)));
+    if (concluding.length > 0) return decide(concluding);
+    const lineStart = candidates.filter((match) => lineStartPrefix.test(lineBefore(match)));
+    if (lineStart.length > 0) return decide(lineStart);
+    return decide(candidates);
+}
+
+/** Whether `offset` is inside quotes or brackets opened earlier on its line. */
+function isQuoted(text: string, offset: number): boolean {
+    const closers: string[] = [];
+    let straightQuoteOpen = false;
+    for (let index = text.lastIndexOf("\n", offset - 1) + 1; index < offset; index++) {
+        const char = text[index]!;
+        if (char === "\"") straightQuoteOpen = !straightQuoteOpen;
+        else if (openers.has(char)) closers.push(openers.get(char)!);
+        else if (char === closers.at(-1)) closers.pop();
+    }
+    return straightQuoteOpen || closers.length > 0;
 }
 
 /** The last JSON object in the reply (fenced or not) that has a score field. */

@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import http, {type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {EngineError, InvalidRequestError} from "../engine/engineErrors";
+import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
 import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
-import {checkRequest} from "./requestGuard";
+import {allowedOriginOf, checkRequest} from "./requestGuard";
 import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
 
 export type EngineHttpServerOptions = {
@@ -26,11 +26,14 @@ const loopbackBindHosts = new Set(["127.0.0.1", "localhost", "::1"]);
 export class EngineHttpServer {
     private readonly _server: http.Server;
     private readonly _created = Math.floor(Date.now() / 1000);
+    /** Generations under way, each with a promise that settles when its response is done. */
+    private readonly _generations = new Map<AbortController, Promise<void>>();
+    private _closing = false;
 
     private constructor(private readonly _engine: LlamaEngine, private readonly _options: Required<EngineHttpServerOptions>) {
         this._server = http.createServer((request, response) => {
             this._handle(request, response).catch((error: unknown) => {
-                if (!(error instanceof EngineError))
+                if (!(error instanceof EngineError) && !(error instanceof ClientDisconnectedError))
                     this._options.log(`[http] ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
                 sendError(response, error);
             });
@@ -53,19 +56,63 @@ export class EngineHttpServer {
         return (this._server.address() as AddressInfo).port;
     }
 
-    public close(): Promise<void> {
+    /**
+     * Stops taking requests and ends the ones under way cleanly: a stream gets an error event saying the engine is
+     * shutting down, a request not yet answered a 503; after at most `graceMs` every connection is closed.
+     */
+    public async close({graceMs = 2000}: {graceMs?: number} = {}): Promise<void> {
+        this._closing = true;
+        const closed = new Promise<void>((resolve) => this._server.close(() => resolve()));
+        this._server.closeIdleConnections();
+        const answered = [...this._generations.values()];
+        for (const controller of this._generations.keys()) controller.abort(new EngineShuttingDownError());
+        let graceTimer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(answered), new Promise((resolve) => { graceTimer = setTimeout(resolve, graceMs); })]);
+        clearTimeout(graceTimer);
         this._server.closeAllConnections();
-        return new Promise((resolve) => this._server.close(() => resolve()));
+        await closed;
     }
 
     private async _handle(request: IncomingMessage, response: ServerResponse) {
+        if (this._closing) {
+            sendJson(response, 503, errorBody(new EngineShuttingDownError().message, "engine_shutting_down"), {Connection: "close"});
+            request.resume();
+            return;
+        }
+        // CORS for the origins given with --allow-origin: every answer names the origin, so the page may read it (errors
+        // included), and the preflight a browser sends before a request with Authorization is answered without a token
+        const corsOrigin = allowedOriginOf(request, this._options.allowedOrigins);
+        if (corsOrigin != null) {
+            response.setHeader("Access-Control-Allow-Origin", corsOrigin);
+            response.setHeader("Access-Control-Expose-Headers", "Retry-After");
+        }
+        response.setHeader("Vary", "Origin");
+        const preflight = request.method === "OPTIONS" && request.headers["access-control-request-method"] != null;
         const verdict = checkRequest(request, {
             token: this._options.token,
             allowedOrigins: this._options.allowedOrigins,
-            allowAnyHost: !loopbackBindHosts.has(this._options.host)
+            allowAnyHost: !loopbackBindHosts.has(this._options.host),
+            preflight
         });
         if (!verdict.ok) {
             sendJson(response, verdict.status, errorBody(verdict.message, verdict.status === 401 ? "invalid_api_key" : "forbidden"));
+            request.resume();
+            return;
+        }
+
+        if (preflight) {
+            // The verdict passed, so the origin is an allowed one (a request without Origin is no preflight to answer)
+            if (corsOrigin == null) {
+                sendJson(response, 403, errorBody("A CORS preflight must come from an origin given with --allow-origin.", "forbidden"));
+                return;
+            }
+            response.writeHead(204, {
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": request.headers["access-control-request-headers"] ?? "Authorization, Content-Type",
+                "Access-Control-Max-Age": 600,
+                ...(request.headers["access-control-request-private-network"] === "true" ? {"Access-Control-Allow-Private-Network": "true"} : {})
+            });
+            response.end();
             request.resume();
             return;
         }
@@ -97,9 +144,14 @@ export class EngineHttpServer {
 
     private async _serveGeneration(request: IncomingMessage, response: ServerResponse, generation: GenerationRequest, envelope: RequestEnvelope) {
         const abort = new AbortController();
+        this._generations.set(abort, new Promise((resolve) => response.once("close", () => {
+            this._generations.delete(abort);
+            resolve();
+        })));
         response.on("close", () => {
             if (!response.writableFinished) abort.abort(new Error("client disconnected"));
         });
+        const shuttingDown = () => abort.signal.reason instanceof EngineShuttingDownError;
 
         const id = `${generation.kind === "chat" ? "chatcmpl" : "cmpl"}-${crypto.randomUUID()}`;
         const created = Math.floor(Date.now() / 1000);
@@ -108,6 +160,7 @@ export class EngineHttpServer {
 
         if (!envelope.stream) {
             const result = await this._engine.generate(generation, {signal: abort.signal});
+            if (shuttingDown()) throw abort.signal.reason;
             if (abort.signal.aborted) return;
             const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
             sendJson(response, 200, {
@@ -147,7 +200,16 @@ export class EngineHttpServer {
             });
         } catch (error) {
             if (!started) throw error;
-            writeEvent(errorBody(error instanceof Error ? error.message : String(error), "generation_failed"));
+            writeEvent(error instanceof EngineError ? errorBody(error.message, error.code, error.param)
+                : errorBody(error instanceof Error ? error.message : String(error), "generation_failed"));
+            response.end();
+            return;
+        }
+        if (shuttingDown()) {
+            if (!started) throw abort.signal.reason;
+            // Not a finish_reason: the answer is incomplete, and a client should say so rather than show it as whole
+            const reason = abort.signal.reason as EngineShuttingDownError;
+            writeEvent(errorBody(reason.message, reason.code));
             response.end();
             return;
         }
@@ -186,17 +248,18 @@ function timingsOf(result: GenerationResult) {
 }
 
 function errorBody(message: string, code: string, param: string | null = null) {
-    const type = code === "invalid_api_key" ? "authentication_error" : code === "queue_full" ? "rate_limit_error" : "invalid_request_error";
+    const type = code === "invalid_api_key" ? "authentication_error" : code === "queue_full" ? "rate_limit_error"
+        : code === "engine_shutting_down" || code === "internal_error" || code === "generation_failed" ? "server_error" : "invalid_request_error";
     return {error: {message, type, param, code}};
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown) {
+function sendJson(response: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}) {
     if (response.headersSent) {
         response.end();
         return;
     }
     const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = {"Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text)};
+    const headers: Record<string, string | number> = {"Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...extraHeaders};
     if (status === 429) headers["Retry-After"] = 1;
     response.writeHead(status, headers);
     response.end(text);
@@ -204,24 +267,46 @@ function sendJson(response: ServerResponse, status: number, body: unknown) {
 
 function sendError(response: ServerResponse, error: unknown) {
     if (error instanceof EngineError)
-        sendJson(response, error.status, errorBody(error.message, error.code, error.param));
-    else if (error instanceof Error && error.name === "AbortError" || (error instanceof Error && error.message === "client disconnected"))
+        sendJson(response, error.status, errorBody(error.message, error.code, error.param), error instanceof RequestBodyTooLargeError ? {Connection: "close"} : {});
+    else if (error instanceof ClientDisconnectedError || (error instanceof Error && error.name === "AbortError") || (error instanceof Error && error.message === "client disconnected"))
         response.destroy();
     else
         sendJson(response, 500, errorBody("The engine failed to serve this request; see its log for details. It is still running.", "internal_error"));
 }
 
-async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBytes)
-            throw new InvalidRequestError(`The request body is over ${maxBytes} bytes.`);
-        chunks.push(chunk);
-    }
+/** How long the rest of an oversized body is read and dropped before the answer, so a client that sends it all gets it. */
+const oversizedBodyDrainMs = 10_000;
 
-    const text = Buffer.concat(chunks).toString("utf8");
+async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+    // A client such as the Python SDK reads no answer before it has sent its whole body: past the limit the rest is read
+    // and dropped, then the 400 goes out and the connection closes (it was left open until the keep-alive timer fired)
+    const body = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let drainTimer: NodeJS.Timeout | undefined;
+        const finish = (error: Error | null) => {
+            clearTimeout(drainTimer);
+            request.removeListener("data", onData);
+            if (error != null) reject(error);
+            else resolve(Buffer.concat(chunks));
+        };
+        const onData = (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= maxBytes) chunks.push(chunk);
+            else if (drainTimer == null) {
+                chunks.length = 0;
+                drainTimer = setTimeout(() => finish(new RequestBodyTooLargeError(maxBytes)), oversizedBodyDrainMs);
+            }
+        };
+        request.on("data", onData);
+        request.once("end", () => finish(size > maxBytes ? new RequestBodyTooLargeError(maxBytes) : null));
+        request.once("close", () => {
+            if (!request.complete) finish(new ClientDisconnectedError());
+        });
+        request.once("error", () => finish(new ClientDisconnectedError()));
+    });
+
+    const text = body.toString("utf8");
     try {
         return JSON.parse(text) as unknown;
     } catch (error) {

@@ -118,8 +118,22 @@ function parseSampling(fields: Record<string, unknown>): SamplingSettings {
         topK: optionalInteger(fields, "top_k", 0) ?? 40,
         maxTokens: optionalInteger(fields, "max_completion_tokens", 1) ?? optionalInteger(fields, "max_tokens", 1),
         stop: stopStrings.filter((item) => item !== ""),
-        seed: optionalInteger(fields, "seed", -(2 ** 53))
+        seed: parseSeed(fields.seed)
     };
+}
+
+/** llama.cpp's "random" seed (LLAMA_DEFAULT_SEED): the sampler draws its own. */
+const randomSeedValue = 0xffff_ffff;
+
+/**
+ * OpenAI's `seed`: an integer from 0 to 2³²−1 (llama.cpp's seeds are 32-bit). -1 (llama-server's "random") and
+ * 4294967295 (llama.cpp's) mean a fresh random seed, as does no seed at all: null.
+ */
+function parseSeed(seed: unknown): number | null {
+    if (seed == null || seed === -1 || seed === randomSeedValue) return null;
+    if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > randomSeedValue)
+        throw new InvalidRequestError(`\`seed\` must be an integer from 0 to 4294967295 (or -1 for a random seed), got ${JSON.stringify(seed)}.`, "seed");
+    return seed;
 }
 
 function optionalNumber(fields: Record<string, unknown>, name: string, min: number, max: number): number | null {

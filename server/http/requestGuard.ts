@@ -9,11 +9,13 @@ const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * The engine's front door: a request must name a loopback Host (no DNS rebinding), carry no browser Origin
  * except allowed ones (no drive-by requests from web pages), and present this session's bearer token.
  */
-export function checkRequest(request: IncomingMessage, {token, allowedOrigins, allowAnyHost}: {
+export function checkRequest(request: IncomingMessage, {token, allowedOrigins, allowAnyHost, preflight = false}: {
     token: string,
     allowedOrigins: readonly string[],
     /** When the user chose to bind a non-loopback address, Host names that address instead. */
-    allowAnyHost: boolean
+    allowAnyHost: boolean,
+    /** A CORS preflight (`OPTIONS`): browsers send it without credentials, so no token is asked for. */
+    preflight?: boolean
 }): GuardVerdict {
     const host = request.headers.host ?? "";
     if (!allowAnyHost && !loopbackHosts.has(stripPort(host)))
@@ -24,6 +26,7 @@ export function checkRequest(request: IncomingMessage, {token, allowedOrigins, a
         return {ok: false, status: 403, message: `Origin "${origin}" is not allowed. Start the engine with --allow-origin ${origin} to let that page call it.`};
     if (origin === "null")
         return {ok: false, status: 403, message: "Requests from opaque origins (Origin: null) are not allowed."};
+    if (preflight) return {ok: true};
 
     const authorization = request.headers.authorization ?? "";
     const presented = /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim();
@@ -33,6 +36,13 @@ export function checkRequest(request: IncomingMessage, {token, allowedOrigins, a
         return {ok: false, status: 401, message: "Wrong bearer token. The engine makes a new token at each start: read it from its ready line."};
 
     return {ok: true};
+}
+
+/** The request's browser Origin when it is one the engine was told to allow, else null. */
+export function allowedOriginOf(request: IncomingMessage, allowedOrigins: readonly string[]): string | null {
+    const origin = request.headers.origin;
+    if (origin == null || origin === "null") return null;
+    return allowedOrigins.some((allowed) => matchesOrigin(allowed, origin)) ? origin : null;
 }
 
 function stripPort(host: string): string {

@@ -127,8 +127,13 @@ describe("evaluation report webview in Chromium (extension side played by the te
         await show({report, records: [baselineRecords]});
         const page = webview.page;
         const metrics = await page.locator(".summary tr.metric-row").allTextContents();
-        assert.equal(metrics.length, 3);
+        assert.equal(metrics.length, 5);
+        // BELLE's score first (math and code as one category), then without them, "others", the class macro, the item mean
+        assert.ok(metrics[0]!.startsWith(reportStrings.overall));
         assert.match(metrics[0]!, new RegExp(report.overall.mean!.toFixed(3)));
+        assert.ok(metrics[2]!.startsWith(reportStrings.others) && metrics[2]!.includes(report.others.mean!.toFixed(3)), metrics[2]);
+        assert.ok(metrics[3]!.startsWith(reportStrings.classMacro) && metrics[3]!.includes(report.classMacro.mean!.toFixed(3)), metrics[3]);
+        assert.notEqual(report.overall.mean!.toFixed(3), report.classMacro.mean!.toFixed(3));
         assert.match(metrics[0]!, /\[0\.\d{3}, [01]\.\d{3}\]/);
         const bars = page.locator(".bar-chart rect.bar");
         assert.equal(await bars.count(), report.classes.length);

@@ -20,10 +20,15 @@ export type EngineProcess = {
 };
 
 /** Starts the real engine (the built dist/server.cjs) as a child process and waits for its ready line. */
-export async function startEngineProcess(args: string[], {timeoutMs = 60_000, env = {}}: {timeoutMs?: number, env?: Record<string, string>} = {}): Promise<EngineProcess> {
+export async function startEngineProcess(args: string[], {timeoutMs = 60_000, env = {}, spawnOptions = {}}: {
+    timeoutMs?: number, env?: Record<string, string>,
+    /** E.g. `uid`/`gid` to run the engine as another user. */
+    spawnOptions?: {uid?: number, gid?: number}
+} = {}): Promise<EngineProcess> {
     const child = spawn(process.execPath, [serverBundle, "serve", ...args], {
         stdio: ["ignore", "pipe", "pipe"],
-        env: {...process.env, ...env}
+        env: {...process.env, ...env},
+        ...spawnOptions
     });
     let stderr = "";
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });

@@ -61,7 +61,7 @@ describe("belle train (the CLI, built bundle)", () => {
         const multiPath = path.join(folder, "multi.jsonl");
         const converted = await belle("train", "convert", trainPath, multiPath, "--to", "multi");
         assert.equal(converted.code, 0);
-        assert.match(converted.stderr, /2 multi-turn records from single-turn records, 1 skipped/);
+        assert.match(converted.stderr, /2 multi-turn records from single-turn records, 1 skipped \(line 3\)/);
         assert.equal((await readFile(multiPath, "utf8")).split("\n").filter(Boolean).length, 2);
 
         const split = await belle("train", "split", multiPath, "--validation", "0.5", "--seed", "3");

@@ -22,6 +22,24 @@ describe("convertTrainingFile", () => {
     beforeEach(async () => { folder = await mkdtemp(path.join(os.tmpdir(), "belle-training-convert-")); });
     afterEach(async () => { await rm(folder, {recursive: true, force: true}); });
 
+    it("numbers made-up ids by the record's place in the input, skipped ones included, and keeps a numeric id a number, as BELLE's convert_to_conv_data.py does", async () => {
+        const inputPath = path.join(folder, "data.jsonl");
+        await writeFile(inputPath, jsonl([
+            {instruction: "甲", input: "", output: "一"},
+            {instruction: "坏的一行"},
+            {id: 7, instruction: "乙", input: "", output: "二"},
+            {instruction: "丙", input: "", output: "三"}
+        ]));
+        const multiPath = path.join(folder, "multi.jsonl");
+        const result = await convertTrainingFile(inputPath, multiPath, {to: "multi-turn"});
+        assert.deepEqual((await readJsonl(multiPath)).map((record) => (record as {id: unknown}).id), ["data-1", 7, "data-4"]);
+        assert.deepEqual([result.written, result.skipped, result.generatedIds, result.skippedLines], [3, 1, 2, [2]]);
+
+        const singlePath = path.join(folder, "single.jsonl");
+        await convertTrainingFile(multiPath, singlePath, {to: "single-turn"});
+        assert.deepEqual((await readJsonl(singlePath)).map((record) => (record as {id: unknown}).id), ["data-1", 7, "data-4"]);
+    });
+
     it("round-trips single → multi → single: the same examples, ids made up where missing, as BELLE's converter does", async () => {
         const single = [
             {instruction: "题目：小明有 10 元，花了 5 元，还剩多少？", input: "", output: "\n还剩 5 元。"},

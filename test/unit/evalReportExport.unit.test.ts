@@ -90,8 +90,11 @@ describe("exportEvalReportMarkdown", () => {
         assert.equal(lines[0], "# 评测报告 Evaluation report");
         assert.ok(lines.includes("| 模型 Model | belle-7b |"));
         assert.ok(lines.includes("| 指标 Metric | 得分 Score | 95% 置信区间 95% CI | 已评分题数 Scored items |"));
-        // open qa 0.8, rewrite 0.8, math 0.3, code 1: macro 0.725, without math and code 0.8, items 4.8 / 7
-        assert.match(markdown, /^\| 总分（类别平均） Score \(macro average over classes\) \| 0\.725 \| \[\d\.\d{3}, \d\.\d{3}\] \| 7 \|$/mu);
+        // open qa 0.8, rewrite 0.8, math 0.3, code 1; others (math and code items) 1.6 / 3: BELLE's score (0.8 + 0.8 + 1.6 / 3) / 3,
+        // without math and code 0.8, the mean of the class means 0.725, items 4.8 / 7
+        assert.match(markdown, /^\| 总分（BELLE：各类别平均，数学与代码合为“其他”） Score \(BELLE: macro average over categories, math \+ code as others\) \| 0\.711 \| \[\d\.\d{3}, \d\.\d{3}\] \| 7 \|$/mu);
+        assert.match(markdown, /^\| 其他（数学与代码，逐题平均） Others \(math \+ code items\) \| 0\.533 \| \[\d\.\d{3}, \d\.\d{3}\] \| 3 \|$/mu);
+        assert.match(markdown, /^\| 各类别均分的平均（数学、代码分开） Mean of class means \(math, code apart\) \| 0\.725 \| /mu);
         assert.match(markdown, /^\| 不含数学与代码 Score w\/o others \(math, code\) \| 0\.800 \| \[\d\.\d{3}, \d\.\d{3}\] \| 4 \|$/mu);
         assert.match(markdown, /^\| 逐题平均 Item mean \| 0\.686 \| /mu);
         assert.ok(lines.includes("| 类别 Class | 题数 Items | 已评分 Scored | 失败 Failed | 平均分 Mean | 95% 置信区间 95% CI |"));
@@ -118,7 +121,7 @@ describe("exportEvalReportMarkdown", () => {
         const markdown = exportEvalReportMarkdown(compareEvalRuns([base, tuned]));
         const lines = markdown.split("\n");
         assert.equal(lines[0], "# 对比报告 Comparison report");
-        assert.match(markdown, /^\| 基线 Baseline \| base \| gpt-4 \| a \| 0\.725 \| /mu);
+        assert.match(markdown, /^\| 基线 Baseline \| base \| gpt-4 \| a \| 0\.711 \| /mu);
         assert.match(markdown, /^\| 2 \| tuned \| gpt-4 \| b \| /mu);
         assert.ok(lines.includes("## tuned (b) 对比基线 vs baseline base (a)"));
         assert.ok(lines.includes("| 类别 Class | 配对题数 Paired | 基线 Baseline | 对比 Candidate | 差值 Δ | 95% 置信区间 95% CI | 胜/平/负 W/T/L | p 值 p-value |"));

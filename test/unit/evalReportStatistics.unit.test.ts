@@ -43,7 +43,13 @@ describe("computeEvalReport", () => {
         assertClose(means.math!, 0.3);
         assertClose(means.code!, 1);
         assertClose(means.rewrite!, 0.9);
-        assertClose(report.overall.mean!, (0.7 + 0.3 + 1 + 0.9) / 4);
+        // BELLE's papers: math and code items form one category, "others", so the macro average is over 9 categories
+        assertClose(report.others.mean!, (0.2 + 0.4 + 1) / 3, "the others category pools its items");
+        assert.deepEqual(report.others.classes, ["math", "code"]);
+        assert.equal(report.others.scoredCount, 3);
+        assertClose(report.overall.mean!, (0.7 + 0.9 + 1.6 / 3) / 3);
+        assert.deepEqual(report.overall.classes, ["open qa", "rewrite", "others"]);
+        assertClose(report.classMacro.mean!, (0.7 + 0.3 + 1 + 0.9) / 4, "the mean of class means, math and code apart");
         assertClose(report.withoutOthers.mean!, (0.7 + 0.9) / 2);
         assert.deepEqual(report.withoutOthers.classes, ["open qa", "rewrite"]);
         assertClose(report.itemMean.mean!, 4.6 / 7);
@@ -79,14 +85,14 @@ describe("computeEvalReport", () => {
         assert.equal(summarization.failedCount, 2);
         assert.deepEqual(report.overall.classesWithoutScore, ["summarization"]);
         assert.deepEqual(report.withoutOthers.classesWithoutScore, ["summarization"]);
-        assertClose(report.overall.mean!, 0.725, "the four scored classes only");
+        assertClose(report.overall.mean!, (0.7 + 0.9 + 1.6 / 3) / 3, "the scored categories only");
     });
 
     it("gives intervals that contain the mean and narrow as the items quadruple", () => {
         const small = computeEvalReport(runOf([...spreadScores("open qa", 22), ...spreadScores("math", 22, 100)]));
         const large = computeEvalReport(runOf([...spreadScores("open qa", 88), ...spreadScores("math", 88, 100)]));
         for (const report of [small, large]) {
-            for (const estimate of [report.overall, report.withoutOthers, report.itemMean, ...report.classes]) {
+            for (const estimate of [report.overall, report.withoutOthers, report.others, report.classMacro, report.itemMean, ...report.classes]) {
                 assert.ok(estimate.ci != null && estimate.ci.low <= estimate.mean! && estimate.mean! <= estimate.ci.high,
                     `${JSON.stringify(estimate.ci)} should contain ${estimate.mean}`);
                 assert.equal(estimate.ci.level, 0.95);

@@ -60,9 +60,36 @@ describe("parseJudgeScore", () => {
         assertScore("评估如下：\n```json\n{\"得分\": \"0.9\", \"理由\": \"完整\"}\n```", 0.9, "完整");
     });
 
-    it("takes the last score after 得分 when the judge gives several", () => {
+    it("takes a revised score when the judge says it is the final one", () => {
         assertScore("初看得分：0.6。但是考虑到模型回答补充了例子，修正后得分：0.9", 0.9);
-        assertScore("得分：0.3\n……\n得分：0.7\n（以上）", 0.7);
+        assertScore("得分：0.5\n再看一遍……\n最终得分：0.7", 0.7);
+    });
+
+    it("fails an item with two conflicting verdicts rather than guess", () => {
+        assertError("得分：0.3\n……\n得分：0.7\n（以上）", /conflicting.*0\.3.*0\.7/);
+    });
+
+    it("reads the same verdict given twice", () => {
+        assertScore("得分：0.7\n理由：……\n得分：0.7", 0.7);
+    });
+
+    it("takes the verdict, not a score quoted in the reason", () => {
+        assertScore("得分：0.5\n理由：回答有误，回答中写道“得分：1”，但这并不正确。", 0.5);
+        assertScore("得分：0.5\n理由：模型回答里写了\"得分: 1\"，是在自评。", 0.5);
+        assertScore("得分：0.8（更严格的话，得分：0.6）", 0.8);
+        assertScore("得分：0.8 (if stricter, 得分: 0.6)", 0.8);
+    });
+
+    it("fails a range instead of taking its lower end", () => {
+        for (const reply of ["得分：0.6~0.7", "得分：0.6-0.7", "得分：0.6 - 0.7", "得分：0.6～0.7分", "得分：0.6到0.7", "得分：0.6至0.7", "得分：0.6–0.7"])
+            assertError(reply, /range/);
+    });
+
+    it("reads a verdict written as a sentence", () => {
+        assertScore("这个回答得分应该是0.7", 0.7);
+        assertScore("这个回答的得分应为0.7。", 0.7);
+        assertScore("我给这个回答打0.6分", 0.6);
+        assertScore("我会给这个回答打 0.6 分，因为它遗漏了要点。", 0.6);
     });
 
     it("prefers 得分 over other labels, since that is what BELLE's prompts ask for", () => {

@@ -141,4 +141,25 @@ describe("mergeJudgePrompts", () => {
         assert.throws(() => mergeJudgePromptsFromText(shippedJudgePrompts, text, "p.json"), (error: unknown) =>
             error instanceof InvalidJudgePromptsError && error.line === 3 && error.column === 3 && /Missing comma/.test(error.message));
     });
+
+    it("takes BELLE's own eval_prompt.json as it is: one {class, prompt} object per line", () => {
+        const text = [
+            JSON.stringify({class: "math", prompt: "数学评分：答案对得1分。请按照\"得分:\"这样的形式输出分数。"}),
+            JSON.stringify({class: "brainstorming", prompt: "头脑风暴评分。"}),
+            JSON.stringify({class: "诗歌", prompt: "诗歌评分。"}),
+            ""
+        ].join("\n");
+        const prompts = mergeJudgePromptsFromText(shippedJudgePrompts, text, "eval/eval_prompt.json");
+        assert.equal(findJudgePrompt("math", prompts).prompt.prompt, "数学评分：答案对得1分。请按照\"得分:\"这样的形式输出分数。");
+        assert.equal(findJudgePrompt("math", prompts).prompt.reference, "always", "the class keeps whether BELLE sends the reference");
+        assert.equal(findJudgePrompt("Brainstorming", prompts).prompt.reference, "never");
+        assert.equal(findJudgePrompt("诗歌", prompts).prompt.prompt, "诗歌评分。");
+        assert.equal(findJudgePrompt("open qa", prompts).prompt, shippedJudgePrompts.classes.get("open qa"), "classes the file leaves out keep theirs");
+    });
+
+    it("names the line and field of a bad line in a BELLE-style prompt file", () => {
+        const text = `${JSON.stringify({class: "math", prompt: "数学"})}\n${JSON.stringify({class: "code", prompt: 7})}\n`;
+        assert.throws(() => mergeJudgePromptsFromText(shippedJudgePrompts, text, "eval_prompt.json"), (error: unknown) =>
+            error instanceof InvalidJudgePromptsError && error.line === 2 && error.field === "prompt" && /eval_prompt\.json:2:/.test(error.message));
+    });
 });

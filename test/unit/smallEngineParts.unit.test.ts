@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import type {Token} from "node-llama-cpp";
 import {QueueFullError} from "../../server/engine/engineErrors";
+import {IncrementalDetokenizer} from "../../server/engine/IncrementalDetokenizer";
 import {SequencePool} from "../../server/engine/SequencePool";
 import {StopStringMatcher} from "../../server/engine/StopStringMatcher";
 import {parseCgroupV2CpuMax, resolveThreadCount} from "../../server/engine/resolveThreadCount";
@@ -78,5 +80,41 @@ describe("resolveThreadCount", () => {
         assert.equal(parseCgroupV2CpuMax("max 100000\n"), null);
         assert.equal(parseCgroupV2CpuMax("200000 100000\n"), 2);
         assert.equal(parseCgroupV2CpuMax("50000 100000"), 0.5);
+    });
+});
+
+describe("IncrementalDetokenizer", () => {
+    /** A byte-level BPE vocabulary (as Qwen2's): each token is some bytes, which need not end on a character boundary. */
+    function byteLevel(pieces: readonly number[][]) {
+        const detokenize = (tokens: readonly Token[]) => Buffer.from(tokens.flatMap((token) => pieces[token]!)).toString("utf8");
+        return {tokens: pieces.map((_, index) => index as Token), detokenizer: new IncrementalDetokenizer(detokenize)};
+    }
+
+    it("holds a character over a run of tokens that each end mid-character, however long, and loses none", () => {
+        const text = "你好世界🌏";
+        const bytes = [...Buffer.from(text, "utf8")];
+        // 1 byte, then 3 at a time from the second: every token ends inside a character until the last
+        const pieces = [bytes.slice(0, 1), ...Array.from({length: Math.ceil((bytes.length - 1) / 3)}, (_, index) => bytes.slice(1 + index * 3, 4 + index * 3))];
+        assert.ok(pieces.length > 4, "a run longer than the old four-token limit");
+        assert.ok(pieces.slice(0, -1).every((piece) => Buffer.from(piece).toString("utf8").endsWith("\uFFFD")), "every token but the last ends mid-character");
+        const {tokens, detokenizer} = byteLevel(pieces);
+        const emitted = tokens.map((token) => detokenizer.push(token));
+        emitted.push(detokenizer.flush());
+        assert.equal(emitted.join(""), text);
+        assert.ok(emitted.every((piece) => !piece.includes("\uFFFD")), JSON.stringify(emitted));
+        // Each character goes out as soon as its last byte arrives, not at the end of the run
+        assert.deepEqual(emitted, ["", "你", "好", "世", "界", "🌏", ""]);
+    });
+
+    it("lets invalid bytes through as U+FFFD once a later token ends on a character boundary", () => {
+        const {tokens, detokenizer} = byteLevel([[0x80], [0x41], [0xe4, 0xbd], [0xa0]]);
+        const emitted = tokens.map((token) => detokenizer.push(token));
+        emitted.push(detokenizer.flush());
+        assert.equal(emitted.join(""), "\uFFFDA你");
+    });
+
+    it("gives what is still held at the end, an incomplete character as U+FFFD", () => {
+        const {tokens, detokenizer} = byteLevel([[0x41], [0xe4, 0xbd]]);
+        assert.deepEqual([detokenizer.push(tokens[0]!), detokenizer.push(tokens[1]!), detokenizer.flush()], ["A", "", "\uFFFD"]);
     });
 });

@@ -219,6 +219,8 @@ export class ReportApp {
             this._row(table.body, [label, formatScore(estimate.mean), formatCi(estimate.ci), String(estimate.scoredCount)], "metric-row");
         row(this._t("overall"), report.overall);
         row(this._t("withoutOthers"), report.withoutOthers);
+        if (report.others.scoredCount > 0) row(this._t("others"), report.others);
+        row(this._t("classMacro"), report.classMacro);
         row(this._t("itemMean"), report.itemMean);
         summary.append(table.table);
 

@@ -53,10 +53,17 @@ export type EvalReport = {
     notScoredCount: number,
     /** Records replaced by a later record of the same item in the run file; the latest counts. */
     supersededRecordCount: number,
-    /** BELLE's score: the macro average over classes. */
+    /**
+     * BELLE's score as its papers compute it: the macro average over BELLE's 9 categories, where math and code are
+     * one category, "others" (its score: the mean over its items). `classes` names the categories averaged.
+     */
     overall: MacroScore,
-    /** BELLE's `score_w/o_others`: the macro average over the classes other than math and code. */
+    /** BELLE's `score_w/o_others`: the macro average over the categories other than "others" (math and code). */
     withoutOthers: MacroScore,
+    /** BELLE's "others" category: math and code items pooled. `classes` names the classes in it that have scores. */
+    others: MacroScore,
+    /** The mean of the class means with math and code apart (10 classes on BELLE's set): not BELLE's score. */
+    classMacro: MacroScore,
     /** The plain mean over all scored items, each item weighing the same. */
     itemMean: ScoreEstimate,
     /** BELLE's classes in BELLE's order, then unknown classes by name. */
@@ -109,11 +116,12 @@ export function computeEvalReport(run: EvalRun, options: BootstrapOptions = {}):
             ci: stratumIndex >= 0 ? intervals.strata[stratumIndex] ?? null : null
         };
     });
-    const macroScore = (name: "overall" | "withoutOthers", covers: (reportClass: ReportClass) => boolean): MacroScore => ({
+    const macroScore = (name: "overall" | "withoutOthers" | "others" | "classMacro", covers: (reportClass: ReportClass) => boolean,
+        keyOf: (reportClass: ReportClass) => string = (reportClass) => reportClass.key): MacroScore => ({
         mean: statistics[name](observedMeans),
         ci: intervals.statistics[name],
         scoredCount: classes.filter(covers).reduce((sum, classScore) => sum + classScore.scoredCount, 0),
-        classes: classes.filter((classScore) => covers(classScore) && classScore.scoredCount > 0).map((classScore) => classScore.key),
+        classes: [...new Set(classes.filter((classScore) => covers(classScore) && classScore.scoredCount > 0).map(keyOf))],
         classesWithoutScore: classes.filter((classScore) => covers(classScore) && classScore.scoredCount === 0).map((classScore) => classScore.key)
     });
 
@@ -126,8 +134,10 @@ export function computeEvalReport(run: EvalRun, options: BootstrapOptions = {}):
         failedCount: records.length - scoredCount - records.filter(recordNotScored).length,
         notScoredCount: records.filter(recordNotScored).length,
         supersededRecordCount: supersededCount,
-        overall: macroScore("overall", () => true),
+        overall: macroScore("overall", () => true, belleCategoryOf),
         withoutOthers: macroScore("withoutOthers", (reportClass) => !reportClass.isOther),
+        others: macroScore("others", (reportClass) => reportClass.isOther),
+        classMacro: macroScore("classMacro", () => true),
         itemMean: {mean: statistics.itemMean(observedMeans), ci: intervals.statistics.itemMean, scoredCount},
         classes,
         failedItems: records.filter((record) => recordScore(record) == null && !recordNotScored(record)).map((record) => ({
@@ -163,29 +173,39 @@ export function groupByClass<Item>(items: readonly Item[], recordOf: (item: Item
     return [...groups.values()].sort((left, right) => compareReportClasses(left.reportClass, right.reportClass));
 }
 
+/** The category BELLE's papers score a class under: "others" for math and code, the class itself otherwise. */
+export const othersCategory = "others";
+
+function belleCategoryOf(reportClass: ReportClass): string {
+    return reportClass.isOther ? othersCategory : reportClass.key;
+}
+
 /**
- * BELLE's two macro averages and the item mean, as functions of the class means (in the order of `classes`), for
- * the data and for each bootstrap resample alike. The item mean weighs each class mean by its fixed item count.
+ * BELLE's macro averages, the "others" category's mean, the plain mean of class means and the item mean, as
+ * functions of the class means (in the order of `classes`), for the data and for each bootstrap resample alike.
+ * A category's mean weighs the means of its classes by their fixed item counts, which is the mean over its items.
  */
 export function macroAndItemMeanStatistics(classes: readonly ReportClass[], counts: readonly number[]) {
-    const macro = (covers: (reportClass: ReportClass) => boolean) => (classMeans: readonly number[]): number | null => {
-        let sum = 0, covered = 0;
-        classes.forEach((reportClass, index) => {
-            if (!covers(reportClass)) return;
-            sum += classMeans[index]!;
-            covered++;
-        });
-        return covered > 0 ? sum / covered : null;
-    };
-    const totalCount = counts.reduce((sum, count) => sum + count, 0);
+    /** The mean of category means over the classes `covers` keeps, each class under `categoryOf`. */
+    const macro = (covers: (reportClass: ReportClass) => boolean, categoryOf: (reportClass: ReportClass) => string) =>
+        (classMeans: readonly number[]): number | null => {
+            const categories = new Map<string, {sum: number, count: number}>();
+            classes.forEach((reportClass, index) => {
+                if (!covers(reportClass)) return;
+                const category = categories.get(categoryOf(reportClass)) ?? {sum: 0, count: 0};
+                category.sum += counts[index]! * classMeans[index]!;
+                category.count += counts[index]!;
+                categories.set(categoryOf(reportClass), category);
+            });
+            const means = [...categories.values()].filter(({count}) => count > 0).map(({sum, count}) => sum / count);
+            return means.length > 0 ? means.reduce((sum, mean) => sum + mean, 0) / means.length : null;
+        };
+    const allInOne = () => "all";
     return {
-        overall: macro(() => true),
-        withoutOthers: macro((reportClass) => !reportClass.isOther),
-        itemMean: (classMeans: readonly number[]): number | null => {
-            if (totalCount === 0) return null;
-            let sum = 0;
-            counts.forEach((count, index) => sum += count * classMeans[index]!);
-            return sum / totalCount;
-        }
+        overall: macro(() => true, belleCategoryOf),
+        withoutOthers: macro((reportClass) => !reportClass.isOther, belleCategoryOf),
+        others: macro((reportClass) => reportClass.isOther, allInOne),
+        classMacro: macro(() => true, (reportClass) => reportClass.key),
+        itemMean: macro(() => true, allInOne)
     };
 }

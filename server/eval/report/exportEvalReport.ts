@@ -25,8 +25,10 @@ const label = {
     score: "得分 Score",
     ci: (level: number) => `${formatPercent(level)} 置信区间 ${formatPercent(level)} CI`,
     scoredItems: "已评分题数 Scored items",
-    overall: "总分（类别平均） Score (macro average over classes)",
+    overall: "总分（BELLE：各类别平均，数学与代码合为“其他”） Score (BELLE: macro average over categories, math + code as others)",
     withoutOthers: "不含数学与代码 Score w/o others (math, code)",
+    others: "其他（数学与代码，逐题平均） Others (math + code items)",
+    classMacro: "各类别均分的平均（数学、代码分开） Mean of class means (math, code apart)",
     itemMean: "逐题平均 Item mean",
     allItems: "全部题目 All items",
     byClass: "各类别得分 Scores by class",
@@ -148,6 +150,8 @@ function reportMarkdown(report: EvalReport): string[] {
         [
             [label.overall, ...estimateCells(report.overall)],
             [label.withoutOthers, ...estimateCells(report.withoutOthers)],
+            ...report.others.scoredCount > 0 ? [[label.others, ...estimateCells(report.others)]] : [],
+            [label.classMacro, ...estimateCells(report.classMacro)],
             [label.itemMean, ...estimateCells(report.itemMean)]
         ]
     ));

@@ -20,6 +20,8 @@ export type TrainingExample = {
     line: number,
     /** The record's `id` as a string (BELLE's are strings; numbers are accepted); absent when it has none. */
     id?: string,
+    /** The `id` as the record writes it, a number kept a number, so a converted file keeps it as BELLE's converter does. */
+    idValue?: string | number,
     turns: TrainingTurn[],
     /** A single-turn record's two halves of its human turn, which a contamination check looks at apart too. */
     singleTurn?: {instruction: string, input: string}

@@ -96,7 +96,9 @@ export class TrainingRecordReader {
         if (id != null && typeof id !== "string" && typeof id !== "number")
             return this.wrongType(location, ["id"], "\"id\" must be a string", id);
         const idText = id == null ? undefined : String(id);
-        return format === "single-turn" ? this.readSingleTurn(value, location, idText) : this.readMultiTurn(value, location, idText);
+        const result = format === "single-turn" ? this.readSingleTurn(value, location, idText) : this.readMultiTurn(value, location, idText);
+        if (result.kind === "example" && id != null) result.example.idValue = id;
+        return result;
     }
 
     private readSingleTurn(record: Record<string, unknown>, location: RecordLocation, id: string | undefined): TrainingRecordResult {

@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
+import {chmod, copyFile, mkdtemp} from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import OpenAI from "openai";
+import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
+import {rawEngineRequest} from "../support/rawEngineRequest";
+import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
+
+describe("engine: the OpenAI contract, exactly (generated model)", function () {
+    let engine: EngineProcess;
+    let client: OpenAI;
+    const question = [{role: "user" as const, content: "请写一句关于秋天的话。"}];
+
+    before(async function () {
+        this.timeout(180_000);
+        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "2", "--ctx-size", "512"]);
+        client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 60_000});
+    });
+    after(async () => engine?.stop());
+
+    const sample = async (seed?: number) => (await client.chat.completions.create({
+        model: "any", messages: question, max_tokens: 12, temperature: 1, ...(seed === undefined ? {} : {seed})
+    })).choices[0]!.message.content!;
+
+    it("says which part of a JSON schema llama.cpp's grammar parser refused, not only \"Failed to parse grammar\"", async () => {
+        const schema = {type: "object", properties: {summary: {type: "string", minLength: 3000}}, required: ["summary"]};
+        const response = await rawEngineRequest(engine, {body: JSON.stringify({
+            messages: question, max_tokens: 4, response_format: {type: "json_schema", json_schema: {name: "s", schema}}
+        })});
+        assert.equal(response.status, 400);
+        assert.equal(response.json.error.param, "response_format");
+        assert.match(response.json.error.message, /properties\.summary\.minLength/);
+        assert.match(response.json.error.message, /3000/);
+    });
+
+    describe("seed", () => {
+        it("draws a fresh random seed per request when none is given, so repeated samples differ", async () => {
+            // Concurrent, so they start within the same second (node-llama-cpp's own default seed is the time in seconds)
+            const texts = await Promise.all([sample(), sample(), sample(), sample()]);
+            assert.equal(new Set(texts).size, 4, `samples repeat: ${JSON.stringify(texts)}`);
+        });
+
+        it("treats seed -1 and 4294967295 as random (llama-server's and llama.cpp's convention), not as a fixed seed", async () => {
+            for (const seed of [-1, 4_294_967_295]) {
+                const texts = await Promise.all([sample(seed), sample(seed), sample(seed)]);
+                assert.equal(new Set(texts).size, 3, `seed ${seed}: ${JSON.stringify(texts)}`);
+            }
+            const seedZero = await sample(0);
+            assert.ok(![await sample(-1), await sample(-1)].every((text) => text === seedZero), "seed -1 is not seed 0");
+        });
+
+        it("gives the same text for the same seed", async () => {
+            assert.equal(await sample(7), await sample(7));
+            assert.equal(await sample(4_294_967_294), await sample(4_294_967_294));
+            assert.notEqual(await sample(7), await sample(8));
+        });
+
+        it("rejects a seed outside 0…2³²−1 with a 400 naming seed", async () => {
+            for (const seed of [-2, -1.5, 1.5, 4_294_967_296, 1e300, "7"]) {
+                const response = await rawEngineRequest(engine, {body: JSON.stringify({messages: question, max_tokens: 4, seed})});
+                assert.equal(response.status, 400, `seed ${seed}`);
+                assert.equal(response.json.error.param, "seed");
+                assert.match(response.json.error.message, /seed/);
+            }
+        });
+    });
+});
+
+describe("engine: request bodies past the limits (generated model)", function () {
+    let engine: EngineProcess;
+
+    before(async function () {
+        this.timeout(180_000);
+        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "1", "--ctx-size", "512"]);
+    });
+    after(async () => engine?.stop());
+
+    it("answers an oversized body with a 400 and closes the connection, so a client that sends it all is not left waiting", async () => {
+        const bodyBytes = 17 << 20;
+        const started = performance.now();
+        const socket = net.connect(engine.ready.port, "127.0.0.1");
+        let received = "";
+        socket.setEncoding("utf8").on("data", (chunk: string) => { received += chunk; });
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+        socket.on("error", () => undefined); // the server may stop reading: the response and the close are what count
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${engine.ready.token}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${bodyBytes}\r\nConnection: keep-alive\r\n\r\n`);
+        // As the Python SDK does: the whole body first, then read the answer
+        const chunk = Buffer.alloc(1 << 20, 0x20);
+        for (let sent = 0; sent < bodyBytes && !socket.destroyed; sent += chunk.length)
+            if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), closed]);
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+        const elapsedMs = performance.now() - started;
+        socket.destroy();
+        assert.match(received, /^HTTP\/1\.1 400 /);
+        assert.match(received, /over 16777216 bytes/);
+        assert.ok(elapsedMs < 10_000, `the connection stayed open ${Math.round(elapsedMs)} ms after the answer`);
+        assert.equal((await rawEngineRequest(engine, {method: "GET", path: "/health"})).status, 200);
+    });
+
+    it("refuses a prompt far past the context by its size, without blocking /health to tokenize it", async () => {
+        // 15 MB of varied text, as a pasted log or book would be
+        const prompt = Array.from({length: 1_300_000}, (_, index) => `${"秋天的风很凉"[index % 6]}word${index % 977} `).join("");
+        const huge = rawEngineRequest(engine, {body: JSON.stringify({messages: [{role: "user", content: prompt}], max_tokens: 4})});
+        let slowestHealthMs = 0;
+        let done = false;
+        void huge.finally(() => { done = true; });
+        while (!done) {
+            const started = performance.now();
+            await rawEngineRequest(engine, {method: "GET", path: "/health"});
+            slowestHealthMs = Math.max(slowestHealthMs, performance.now() - started);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const response = await huge;
+        assert.equal(response.status, 400);
+        assert.equal(response.json.error.code, "context_length_exceeded");
+        assert.equal(response.json.error.param, "messages");
+        assert.ok(slowestHealthMs < 1500, `/health took ${Math.round(slowestHealthMs)} ms while the prompt was handled`);
+    });
+});
+
+describe("engine: shutting down with streams open (generated model)", function () {
+    it("ends an open stream with an error event on SIGTERM instead of cutting it, answers a queued request, and exits 0", async function () {
+        this.timeout(180_000);
+        const engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "1", "--ctx-size", "512", "--max-queue", "4"]);
+        try {
+            const body = (stream: boolean) => JSON.stringify({messages: [{role: "user", content: "写一个很长的故事。"}], max_tokens: 480, temperature: 1, stream});
+            let firstChunk!: () => void;
+            const streaming = new Promise<void>((resolve) => { firstChunk = resolve; });
+            const open = new Promise<{status: number, text: string}>((resolve, reject) => {
+                const request = http.request({host: "127.0.0.1", port: engine.ready.port, method: "POST", path: "/v1/chat/completions",
+                    headers: {Authorization: `Bearer ${engine.ready.token}`, "Content-Type": "application/json"}}, (response) => {
+                    let text = "";
+                    response.setEncoding("utf8").on("data", (chunk: string) => {
+                        text += chunk;
+                        if (/"delta":\{"content":"[^"]/u.test(text)) firstChunk();
+                    });
+                    response.on("end", () => resolve({status: response.statusCode!, text}));
+                    response.on("error", reject);
+                });
+                request.on("error", reject);
+                request.end(body(true));
+            });
+            await streaming;
+            const queued = rawEngineRequest(engine, {body: body(false)});
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            const exited = new Promise<number | null>((resolve) => engine.child.once("exit", (code) => resolve(code)));
+            engine.child.kill("SIGTERM");
+
+            const {status, text} = await open;
+            assert.equal(status, 200);
+            const events = text.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice("data: ".length));
+            assert.ok(events.length > 2, text);
+            const last = events.at(-1)!;
+            assert.notEqual(last, "[DONE]", "an interrupted answer does not end like a finished one");
+            assert.equal(JSON.parse(last).error.code, "engine_shutting_down", last);
+            const queuedResponse = await queued;
+            assert.equal(queuedResponse.status, 503);
+            assert.equal(queuedResponse.json.error.code, "engine_shutting_down");
+            assert.equal(await exited, 0);
+        } finally {
+            await engine.stop();
+        }
+    });
+});
+
+describe("engine: --parent-pid and its log (generated model)", function () {
+    it("does not take a parent owned by another user (EPERM) for a gone one", async function () {
+        this.timeout(180_000);
+        const modelPath = await ensureEmbeddedModel();
+        let engine: EngineProcess;
+        if (process.getuid?.() === 0) {
+            // As root every process may be signalled: run the engine as nobody, so signalling this (root's) process is EPERM
+            const folder = await mkdtemp(path.join(os.tmpdir(), "belle-eperm-"));
+            await chmod(folder, 0o755);
+            const copied = path.join(folder, path.basename(modelPath));
+            await copyFile(modelPath, copied);
+            await chmod(copied, 0o644);
+            engine = await startEngineProcess(["--model", copied, "--ctx-size", "256", "--parallel", "1", "--parent-pid", String(process.pid)],
+                {env: {HOME: folder}, spawnOptions: {uid: 65534, gid: 65534}});
+        } else
+            engine = await startEngineProcess(["--model", modelPath, "--ctx-size", "256", "--parallel", "1", "--parent-pid", "1"]);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 5000)); // past two checks of the parent
+            assert.equal(engine.child.exitCode, null, engine.stderr());
+            assert.doesNotMatch(engine.stderr(), /is gone/);
+        } finally {
+            await engine.stop();
+        }
+    });
+
+    it("exits at once, before loading the model, when the parent is already gone", async function () {
+        this.timeout(60_000);
+        const gone = spawn(process.execPath, ["-e", "0"]);
+        await new Promise((resolve) => gone.once("exit", resolve));
+        const started = performance.now();
+        await assert.rejects(startEngineProcess(["--model", await ensureEmbeddedModel(), "--parent-pid", String(gone.pid)]),
+            (error: Error) => new RegExp(`parent process ${gone.pid} is gone`).test(error.message) && !/\[engine\] loading/.test(error.message));
+        assert.ok(performance.now() - started < 5000);
+    });
+
+    it("logs no stack trace for uploads the client aborts", async function () {
+        this.timeout(120_000);
+        const engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--ctx-size", "256", "--parallel", "1"]);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            const logBefore = engine.stderr().length;
+            await Promise.all(Array.from({length: 50}, () => new Promise<void>((resolve) => {
+                const socket = net.connect(engine.ready.port, "127.0.0.1", () => {
+                    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${engine.ready.token}\r\n` +
+                        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"messages\": [");
+                    setTimeout(() => socket.destroy(), 100);
+                });
+                socket.on("close", () => resolve());
+                socket.on("error", () => undefined);
+            })));
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            const added = engine.stderr().slice(logBefore).split("\n").filter((line) => line.trim() !== "");
+            assert.ok(added.length <= 1, `50 aborted uploads logged ${added.length} lines:\n${added.slice(0, 12).join("\n")}`);
+            assert.equal((await rawEngineRequest(engine, {method: "GET", path: "/health"})).status, 200);
+        } finally {
+            await engine.stop();
+        }
+    });
+});
