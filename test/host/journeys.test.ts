@@ -75,6 +75,17 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
 
     const notification = (page: Page, text: string | RegExp) => page.locator(".notification-toast", {hasText: text});
 
+    /** What the person sees, in the dark theme the workbench starts in and in the light one (toggled and back). */
+    const screenshotBothThemes = async (page: Page, name: string) => {
+        await page.screenshot({path: path.join(screenshotsDir, `${name}-dark.png`)});
+        await runPaletteCommand(page, "Preferences: Toggle between Light/Dark Themes");
+        await page.locator(".monaco-workbench.vscode-theme-defaults-themes-light_modern-json").waitFor();
+        await page.waitForTimeout(800); // webviews repaint after the workbench
+        await page.screenshot({path: path.join(screenshotsDir, `${name}-light.png`)});
+        await runPaletteCommand(page, "Preferences: Toggle between Light/Dark Themes");
+        await page.locator(".monaco-workbench.vscode-theme-defaults-themes-dark_modern-json").waitFor();
+    };
+
     describe("a new user on an offline machine", function () {
         const opened = workbench({});
 
@@ -83,7 +94,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             const page = opened.page!;
             await page.locator(".gettingStartedContainer", {hasText: "Get Started with BELLE"}).first().waitFor({timeout: 45_000});
             assert.match(await page.locator(".gettingStartedContainer").first().innerText(), /needs the network/i);
-            await page.screenshot({path: path.join(screenshotsDir, "journey-walkthrough-dark.png")});
+            await screenshotBothThemes(page, "journey-walkthrough");
         });
 
         it("tries to download a model, is told the machine seems offline, and picks the demo model from that message", async function () {
@@ -94,7 +105,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             const offline = notification(page, "seems to be offline");
             await offline.waitFor({timeout: 60_000});
             assert.doesNotMatch(await offline.innerText(), /getaddrinfo|ENOTFOUND|Run the command again/);
-            await page.screenshot({path: path.join(screenshotsDir, "journey-offline-download-dark.png")});
+            await page.screenshot({path: path.join(screenshotsDir, "journey-offline-download-dark.png")}); // the theme toggle would close what is open
             // nothing was downloaded and no model is set yet: the walkthrough has not ticked its first two steps
             const pickStep = page.locator('[data-done-step-id$="pickModel"]');
             assert.equal(await pickStep.getAttribute("aria-checked"), "false");
@@ -147,7 +158,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             // the demo model fills any limit with random characters: 128 tokens, said so under the answer
             await answers.last().locator(".turn-truncated", {hasText: "limit of 128 tokens"}).waitFor({timeout: 5_000});
-            await opened.page!.screenshot({path: path.join(screenshotsDir, "journey-chat-reopened-dark.png")});
+            await screenshotBothThemes(opened.page!, "journey-chat-reopened");
         });
 
         it("has its engine killed mid-answer: the answer says in words that the engine restarted, Regenerate answers", async function () {
@@ -163,7 +174,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await answers.nth(1).locator(".turn-error", {hasText: "has been restarted. Regenerate to ask again."}).waitFor({timeout: 60_000});
             assert.doesNotMatch(await answers.nth(1).innerText(), /UND_ERR|127\.0\.0\.1|socket/i);
             assert.equal(await chat.locator(".engine-error-banner").count(), 0, "an error banner is shown or left in the DOM");
-            await opened.page!.screenshot({path: path.join(screenshotsDir, "journey-chat-engine-killed-dark.png")});
+            await screenshotBothThemes(opened.page!, "journey-chat-engine-killed");
             await answers.nth(1).locator("vscode-toolbar-button[icon=refresh]").click();
             await answers.nth(1).locator(".turn-error").waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
@@ -175,6 +186,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             const page = opened.page!;
             const engineScript = path.join(repoRoot, "dist", "server.cjs");
             const gaveUp = notification(page, "not restarted again");
+            await runPaletteCommand(page, "BELLE: Start Engine"); // running already after the chat above; started when alone
             // the supervisor allows 5 crashes in 3 minutes, restarting after 0.5, 1, 2, 4 s
             for (let crash = 0; crash < 5 && await gaveUp.count() === 0; crash++) {
                 let engines: number[] = [];
@@ -188,7 +200,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             }
             await gaveUp.waitFor({timeout: 30_000});
             await gaveUp.getByRole("button", {name: "Show Logs"}).waitFor();
-            await page.screenshot({path: path.join(screenshotsDir, "journey-engine-gave-up-dark.png")});
+            await screenshotBothThemes(page, "journey-engine-gave-up");
         });
     });
 
@@ -223,7 +235,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await page.waitForTimeout(1_500);
             assert.doesNotMatch(await problems.first().innerText(), /End of file expected/);
             assert.equal(await page.locator(".unicode-highlight").count(), 0, "ambiguous characters are highlighted");
-            await page.screenshot({path: path.join(screenshotsDir, "journey-eval-set-jsonl-dark.png")});
+            await screenshotBothThemes(page, "journey-eval-set-jsonl");
         });
 
         it("evaluates the item under the cursor with progress, and Cancel stops it", async function () {
@@ -276,7 +288,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             assert.match(text, /Judge:\s+reference/);
             const evalEditor = page.locator(".editor-instance", {has: page.locator(".view-line", {hasText: "中国的首都是哪里"})}).first();
             await evalEditor.locator(".codelens-decoration", {hasText: /open qa · score \d/}).first().waitFor({timeout: 20_000});
-            await page.screenshot({path: path.join(screenshotsDir, "journey-evaluate-selection-dark.png")});
+            await screenshotBothThemes(page, "journey-evaluate-selection");
         });
 
         it("runs the whole set with the reference judge: the class without standard answers is not preselected, and its item is 'not scored' in the report, not failed", async function () {
@@ -306,7 +318,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             assert.equal(await report.locator("tr.item-row.failed").count(), 0, "an item without a standard answer is shown as failed");
             assert.equal(await report.locator(".failed-badge").count(), 0);
             await report.locator(".bar-chart .axis-label").waitFor();
-            await page.screenshot({path: path.join(screenshotsDir, "journey-report-reference-dark.png")});
+            await screenshotBothThemes(page, "journey-report-reference");
         });
     });
 
@@ -340,7 +352,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             const page = opened.page!;
             await startWizard(page);
             const labels = (await quickRows(page).allInnerTexts()).join("\n");
-            await page.screenshot({path: path.join(screenshotsDir, "journey-train-wizard-dark.png")});
+            await page.screenshot({path: path.join(screenshotsDir, "journey-train-wizard-dark.png")}); // the theme toggle would close what is open
             assert.match(labels.split("\n")[0] ?? "", /train\.jsonl/, `the first entry is not the training data:\n${labels}`);
             assert.doesNotMatch(labels, /settings\.json|notes\.json/);
             assert.match(labels, /eval_set\.json[\s\S]*evaluation meaningless/);

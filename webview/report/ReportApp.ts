@@ -345,7 +345,7 @@ export class ReportApp {
 
     /** Horizontal bars 0–1 per class, one per run, with the CI as a whisker; sized by SVG attributes only. */
     private _barChart(groups: Array<{label: string, values: Array<ScoreEstimate | null>}>, seriesCount: number): SVGElement {
-        const labelWidth = 140, plotWidth = 360, barHeight = 14, gap = 4, groupGap = 10, valueWidth = 56;
+        const labelWidth = 140, plotWidth = 360, barHeight = 14, gap = 4, groupGap = 10, valueWidth = 84;
         const groupHeight = seriesCount * barHeight + (seriesCount - 1) * gap;
         const plotHeight = groups.length * (groupHeight + groupGap) + groupGap;
         const axisHeight = 34, legendRowHeight = 18;
