@@ -192,6 +192,65 @@ describe("evaluation report webview in Chromium (extension side played by the te
         assert.equal(await webview.page.locator(".export-status.error").textContent(), "Export failed: EACCES");
     });
 
+    it("shows an item the reference judge could not score (no standard answer) as 'not scored', not failed; folds a long cell; has an axis and legend", async () => {
+        const longAnswer = "春眠不觉晓，处处闻啼鸟。".repeat(30);
+        const records = [
+            record(0, "open qa", 0.5, {judge: "reference", stdAnswer: longAnswer}),
+            record(1, "generation", null, {judge: "reference", stdAnswer: "", answer: "一首诗", error: "no standard answer to compare with: write one, or use a judge model"}),
+            record(2, "open qa", null)
+        ];
+        const report = computeEvalReport(run(records, "m"), {resamples: 50});
+        assert.equal(report.failedCount, 1);
+        assert.equal(report.notScoredCount, 1);
+        await show({report, records: [records]});
+        const page = webview.page;
+        const generation = page.locator("tr.item-row", {hasText: "一首诗"});
+        await generation.locator(".not-scored-badge").waitFor();
+        assert.equal(await generation.locator(".failed-badge").count(), 0);
+        assert.equal(await generation.evaluate((row) => row.classList.contains("failed")), false);
+        assert.equal(await generation.locator(".item-error").count(), 0, "the reference judge's note is shown as an error");
+        assert.equal(await page.locator("tr.item-row.failed").count(), 1, "the judge failure is still a failure");
+        // a badge on one line: its height is one line's
+        const badge = page.locator(".failed-badge").first();
+        await badge.waitFor();
+        const {height, lineHeight} = await page.evaluate(`(() => {
+            const element = document.querySelector(".failed-badge");
+            return {height: element.getBoundingClientRect().height, lineHeight: parseFloat(getComputedStyle(element).lineHeight) || 20};
+        })()`) as {height: number, lineHeight: number};
+        assert.ok(height < lineHeight * 1.8, `the Failed badge wraps (${height}px)`);
+        const folded = page.locator("tr.item-row .cell-std details.long-text");
+        assert.equal(await folded.count(), 1);
+        assert.ok((await folded.locator("summary").innerText()).length < 120);
+        await folded.locator("summary").click();
+        await folded.locator(".long-text-full", {hasText: longAnswer}).waitFor();
+        await page.locator(".bar-chart .axis-label").waitFor();
+        assert.equal(await page.locator(".bar-chart .legend-label").count(), 1);
+    });
+
+    it("filters only once an input method's composition ends, not on its raw Pinyin", async () => {
+        await show({report: singleReport(), records: [baselineRecords]});
+        const page = webview.page;
+        const rows = page.locator("tr.item-row");
+        const all = await rows.count();
+        // as an input method does: compositionstart, input events flagged isComposing, compositionend
+        await page.evaluate(`(() => {
+            const input = document.querySelector(".item-search");
+            input.dispatchEvent(new CompositionEvent("compositionstart", {data: ""}));
+            input.value = "shoudu";
+            input.dispatchEvent(new InputEvent("input", {isComposing: true, data: "shoudu"}));
+        })()`);
+        await page.waitForTimeout(200);
+        assert.equal(await rows.count(), all, "the table was filtered on the Pinyin being composed");
+        await page.evaluate(`(() => {
+            const input = document.querySelector(".item-search");
+            input.value = "首都";
+            input.dispatchEvent(new InputEvent("input", {isComposing: true, data: "首都"}));
+            input.dispatchEvent(new CompositionEvent("compositionend", {data: "首都"}));
+        })()`);
+        await page.waitForFunction(`document.querySelectorAll("tr.item-row").length < ${all}`);
+        assert.equal(await rows.count(), 1);
+    });
+
     it("compares runs: per-class deltas with CI, W/T/L and p-value, and items side by side", async () => {
         const comparison = compareEvalRuns([run(baselineRecords, "base-model"), run(candidateRecords, "new-model")], {resamples: 200});
         await show({report: comparison, records: [baselineRecords, candidateRecords]});

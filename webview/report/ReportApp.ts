@@ -363,7 +363,7 @@ export class ReportApp {
         chart.append(svg("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
         this._runLabels.slice(0, seriesCount).forEach((label, series) => {
             const y = plotHeight + axisHeight + series * legendRowHeight;
-            chart.append(svg("rect", {class: `bar series-${series % 4} legend-swatch`, x: labelWidth, y, width: 12, height: 12}));
+            chart.append(svg("rect", {class: `legend-swatch series-${series % 4}`, x: labelWidth, y, width: 12, height: 12}));
             chart.append(svg("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
         });
         groups.forEach((group, groupIndex) => {
