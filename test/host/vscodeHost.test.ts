@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import {execFile} from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import {promisify} from "node:util";
 import type {Browser, BrowserContext, Frame, Page} from "playwright-core";
 import {uiStrings} from "../../webview/protocol/uiStrings";
 import {repoRoot} from "../support/startEngineProcess";
@@ -10,8 +8,7 @@ import {bundleInHostSuite} from "./support/bundleInHostSuite";
 import {createWorkspaceFolder, type WorkspaceFolder} from "./support/createWorkspaceFolder";
 import {findProcessesInGroup} from "./support/findProcessesInGroup";
 import {findWebviewFrame} from "./support/findWebviewFrame";
-import {installVscodeHost} from "./support/installVscodeHost";
-import {launchChromium} from "./support/launchChromium";
+import {prepareWorkbenchTests} from "./support/prepareWorkbenchTests";
 import {runInHostSuite, workbenchUrl} from "./support/runInHostSuite";
 import {runPaletteCommand} from "./support/runPaletteCommand";
 import {startCodeServer, type CodeServer} from "./support/startCodeServer";
@@ -32,10 +29,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
 
     before(async function () {
         this.timeout(15 * 60_000);
-        entryPath = await installVscodeHost();
-        // The extension, engine and webview bundles the host loads from dist/.
-        await promisify(execFile)(process.execPath, ["esbuild.mjs"], {cwd: repoRoot});
-        browser = await launchChromium();
+        ({entryPath, browser} = await prepareWorkbenchTests());
     });
 
     after(async () => {

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import {execFile, spawn} from "node:child_process";
+import {spawn} from "node:child_process";
 import {mkdtemp, rm, writeFile} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import {promisify} from "node:util";
+import {runBelleCli} from "../support/runBelleCli";
 import {evalRunRecord} from "../support/evalRunRecordFixture";
 
-/** `belle …` from the built bundle (run `node esbuild.mjs` first), as a user runs it. */
-async function belle(...args: string[]): Promise<{stdout: string, stderr: string, code: number}> {
-    try {
-        const {stdout, stderr} = await promisify(execFile)(process.execPath, [path.resolve("bin/belle.cjs"), ...args]);
-        return {stdout, stderr, code: 0};
-    } catch (error) {
-        const failed = error as {stdout: string, stderr: string, code: number};
-        return {stdout: failed.stdout, stderr: failed.stderr, code: failed.code};
-    }
-}
+const belle = runBelleCli;
 
 describe("belle's command line (built bundle)", () => {
     const helpCases: [string[], RegExp][] = [
