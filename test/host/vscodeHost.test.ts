@@ -275,7 +275,7 @@ describe("BELLE in a real VS Code host (code-server and Chromium)", function () 
                 await page.waitForTimeout(250);
                 text = await resultLines.innerText();
             }
-            assert.match(text, /Judge:\sreference/);
+            assert.match(text, /Judge:\s+reference/);
             assert.match(text, /##\sStandard\sanswer[\s\S]*北京/);
             assert.match(text.split(/##\sModel\sanswer/)[1] ?? "", cjk);
         });
