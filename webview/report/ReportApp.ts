@@ -8,6 +8,7 @@ import type {GoodOrBad, JudgeHumanAgreement} from "../../server/eval/report/Judg
 import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
 import {reportClassOf} from "../../server/eval/report/ReportClass";
 import {element} from "../dom/element";
+import {svgElement} from "../dom/svgElement";
 import {WebviewMessenger} from "../host/WebviewMessenger";
 import type {VsCodeApi} from "../host/vsCodeApi";
 import {StringTable} from "../l10n/StringTable";
@@ -17,25 +18,15 @@ import {
 } from "../protocol/reportProtocol";
 import {reportStrings, type ReportStringKey} from "./reportStrings";
 
-const svgNamespace = "http://www.w3.org/2000/svg";
 const exportTimeoutMs = 30_000;
 /** Rows in the DOM at once: the eval set has 1,000 items, and a comparison puts every run's text in each row. */
 const itemsPerPage = 100;
 /** Disagreements listed before the rest are only counted: the worst ones come first, and they are what to read. */
 const listedDisagreements = 100;
 
-type Attributes = Record<string, string | number>;
-
 /** Cells longer than this fold to their first `foldedChars` characters (a row printed BELLE's whole standard answers). */
 const longCellChars = 160;
 const foldedChars = 100;
-
-function svg(tag: string, attributes: Attributes = {}, text?: string): SVGElement {
-    const node = document.createElementNS(svgNamespace, tag);
-    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
-    if (text != null) node.textContent = text;
-    return node;
-}
 
 /** Case-insensitive, width-insensitive (full-width Ａ matches a), and safe for CJK: no word boundaries involved. */
 export function normalizeForSearch(text: string): string {
@@ -330,36 +321,36 @@ export class ReportApp {
         const legendHeight = this._runLabels.length > 0 ? legendRowHeight * Math.min(seriesCount, this._runLabels.length) + 6 : 0;
         const height = plotHeight + axisHeight + legendHeight;
         const width = labelWidth + plotWidth + valueWidth;
-        const chart = svg("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
-        chart.append(svg("title", {}, this._t("byClass")));
+        const chart = svgElement("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
+        chart.append(svgElement("title", {}, this._t("byClass")));
         for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
             const x = labelWidth + tick * plotWidth;
-            chart.append(svg("line", {class: "grid", x1: x, x2: x, y1: 0, y2: plotHeight}));
-            chart.append(svg("text", {class: "axis-tick", x, y: plotHeight + 12, "text-anchor": "middle"}, String(tick)));
+            chart.append(svgElement("line", {class: "grid", x1: x, x2: x, y1: 0, y2: plotHeight}));
+            chart.append(svgElement("text", {class: "axis-tick", x, y: plotHeight + 12, "text-anchor": "middle"}, String(tick)));
         }
-        chart.append(svg("line", {class: "axis", x1: labelWidth, x2: labelWidth + plotWidth, y1: plotHeight, y2: plotHeight}));
-        chart.append(svg("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
+        chart.append(svgElement("line", {class: "axis", x1: labelWidth, x2: labelWidth + plotWidth, y1: plotHeight, y2: plotHeight}));
+        chart.append(svgElement("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
         this._runLabels.slice(0, seriesCount).forEach((label, series) => {
             const y = plotHeight + axisHeight + series * legendRowHeight;
-            chart.append(svg("rect", {class: `bar series-${series % 4} legend-swatch`, x: labelWidth, y, width: 12, height: 12}));
-            chart.append(svg("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
+            chart.append(svgElement("rect", {class: `bar series-${series % 4} legend-swatch`, x: labelWidth, y, width: 12, height: 12}));
+            chart.append(svgElement("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
         });
         groups.forEach((group, groupIndex) => {
             const top = groupGap + groupIndex * (groupHeight + groupGap);
-            chart.append(svg("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
+            chart.append(svgElement("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
             group.values.forEach((estimate, series) => {
                 const y = top + series * (barHeight + gap);
                 const mean = estimate?.mean ?? null;
-                const bar = svg("rect", {class: `bar series-${series % 4}`, x: labelWidth, y, height: barHeight,
+                const bar = svgElement("rect", {class: `bar series-${series % 4}`, x: labelWidth, y, height: barHeight,
                     width: mean == null ? 0 : Math.max(0, Math.min(1, mean)) * plotWidth});
                 bar.setAttribute("data-class", group.label);
-                bar.append(svg("title", {}, `${this._runLabels[series] ?? ""} ${group.label}: ${formatScore(mean)} ${formatCi(estimate?.ci ?? null)}`));
+                bar.append(svgElement("title", {}, `${this._runLabels[series] ?? ""} ${group.label}: ${formatScore(mean)} ${formatCi(estimate?.ci ?? null)}`));
                 chart.append(bar);
                 if (estimate?.ci != null) {
                     const middle = y + barHeight / 2;
-                    chart.append(svg("line", {class: "whisker", x1: labelWidth + estimate.ci.low * plotWidth, x2: labelWidth + estimate.ci.high * plotWidth, y1: middle, y2: middle}));
+                    chart.append(svgElement("line", {class: "whisker", x1: labelWidth + estimate.ci.low * plotWidth, x2: labelWidth + estimate.ci.high * plotWidth, y1: middle, y2: middle}));
                 }
-                chart.append(svg("text", {class: "bar-value", x: labelWidth + plotWidth + 6, y: y + barHeight / 2, "dominant-baseline": "middle"},
+                chart.append(svgElement("text", {class: "bar-value", x: labelWidth + plotWidth + 6, y: y + barHeight / 2, "dominant-baseline": "middle"},
                     mean == null ? this._t("notScored") : formatScore(mean)));
             });
         });
