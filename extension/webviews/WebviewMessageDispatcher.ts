@@ -12,7 +12,7 @@ export interface WebviewEndpoint {
 export interface WebviewMessageDispatcherOptions {
     /** A message outside the protocol arrived (the webview renders untrusted text, so it is never acted on). */
     onMalformed?(message: unknown): void,
-    /** A handler threw or rejected; a request's error also goes back to the webview as its response. */
+    /** A command's handler threw or rejected (a request's error goes back to the webview as its response instead). */
     onHandlerError?(method: string, error: unknown): void
 }
 
@@ -70,7 +70,6 @@ export class WebviewMessageDispatcher<P extends WebviewProtocol> {
             try {
                 response = {kind: "response", method: type.method, requestId: message.requestId, ok: true, result: await handler(message.params as ParamsOf<T>)};
             } catch (error) {
-                this._options.onHandlerError?.(type.method, error);
                 response = {kind: "response", method: type.method, requestId: message.requestId, ok: false, error: errorMessage(error)};
             }
             this._post(response);
