@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
 import * as vscode from "vscode";
 import {
-    isMethod, isWebviewToExtensionMessage, type ChatTurn, type CommandMap, type Conversation, type ConversationSettings,
-    type ExtensionToWebviewMessage, type NotificationMap, type RequestMap, type WebviewToExtensionMessage
+    chatCommands, chatNotifications, chatProtocol, chatRequests, type ChatTurn, type CommandMap, type Conversation, type ConversationSettings
 } from "../../webview/protocol/chatProtocol";
+import {WebviewMessageDispatcher, type PostNow} from "../webviews/WebviewMessageDispatcher";
 import type {ChatEndpoints} from "./ChatEndpoints";
 import type {ConversationStore} from "./ConversationStore";
 import {EndpointUnreachableError, streamChatCompletion, type ChatCompletionMessage} from "./streamChatCompletion";
@@ -24,15 +24,40 @@ export interface ChatSessionDependencies {
 export class ChatSession implements vscode.Disposable {
     private readonly _disposables: vscode.Disposable[] = [];
     private readonly _streams = new Map<string, AbortController>();
+    private readonly _messages: WebviewMessageDispatcher<typeof chatProtocol>;
     private _conversation: Conversation | null = null;
-    private _isReady = false;
-    private readonly _pendingBeforeReady: ExtensionToWebviewMessage[] = [];
 
-    public constructor(private readonly _webview: vscode.Webview, private readonly _deps: ChatSessionDependencies) {
-        this._disposables.push(
-            _webview.onDidReceiveMessage((message: unknown) => this._onMessage(message)),
-            _deps.endpoints.onDidChangeStatus((engine) => this._post("engine/status", {engine}))
-        );
+    public constructor(webview: vscode.Webview, private readonly _deps: ChatSessionDependencies) {
+        const messages = this._messages = new WebviewMessageDispatcher(webview, chatProtocol, {
+            onMalformed: (message) =>
+                _deps.log.warn(`[chat] ignored a malformed message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`),
+            onHandlerError: (method, error) => {
+                _deps.log.error(`[chat] ${method} failed: ${(error as Error).stack ?? String(error)}`);
+                void vscode.window.showErrorMessage(vscode.l10n.t("BELLE chat: {0}", (error as Error).message));
+            }
+        });
+        messages.onReady((params, post) => this._onReady(params, post));
+        messages.onRequest(chatRequests["history/list"], async ({query}) => ({conversations: await this._deps.store.list(query)}));
+        messages.onCommand(chatCommands["chat/send"], (params) => this._onSend(params));
+        messages.onCommand(chatCommands["chat/stop"], ({streamId}) => this._streams.get(streamId)?.abort());
+        messages.onCommand(chatCommands["chat/regenerate"], (params) => this._onRegenerate(params));
+        messages.onCommand(chatCommands["chat/editAndResend"], (params) => this._onEditAndResend(params));
+        messages.onCommand(chatCommands["conversation/new"], () => this.showNewConversation());
+        messages.onCommand(chatCommands["conversation/open"], async ({conversationId}) => {
+            const conversation = await this._deps.store.get(conversationId);
+            if (conversation != null) this._conversation = conversation;
+            this._messages.notify(chatNotifications["conversation/show"], {conversation: conversation ?? null});
+        });
+        messages.onCommand(chatCommands["conversation/delete"], async ({conversationId}) => {
+            await this._deps.store.delete(conversationId);
+            if (this._conversation?.id === conversationId) await this.showNewConversation();
+        });
+        messages.onCommand(chatCommands["conversation/updateSettings"], (params) => this._onUpdateSettings(params));
+        messages.onCommand(chatCommands["code/copy"], ({code}) => vscode.env.clipboard.writeText(code));
+        messages.onCommand(chatCommands["code/insert"], ({code}) => insertAtCursor(code));
+        messages.onCommand(chatCommands["engine/retry"], () => this._deps.endpoints.retry());
+        messages.onCommand(chatCommands["model/select"], () => this._deps.runCommand("belle.selectModel"));
+        this._disposables.push(messages, _deps.endpoints.onDidChangeStatus((engine) => this._messages.notify(chatNotifications["engine/status"], {engine})));
     }
 
     public get conversationId(): string | null {
@@ -41,12 +66,12 @@ export class ChatSession implements vscode.Disposable {
 
     /** Puts text into the input (sent at once when `send`); queued until the webview is ready. */
     public fillInput(text: string, send: boolean): void {
-        this._post("input/fill", {text, send});
+        this._messages.notify(chatNotifications["input/fill"], {text, send});
     }
 
     public async showNewConversation(): Promise<void> {
         this._conversation = null;
-        this._post("conversation/show", {conversation: null});
+        this._messages.notify(chatNotifications["conversation/show"], {conversation: null});
     }
 
     public dispose(): void {
@@ -54,83 +79,10 @@ export class ChatSession implements vscode.Disposable {
         for (const disposable of this._disposables) disposable.dispose();
     }
 
-    private _post<K extends keyof NotificationMap>(method: K, params: NotificationMap[K]): void {
-        const message = {kind: "notification", method, params} as ExtensionToWebviewMessage;
-        if (!this._isReady && method !== "init") {
-            if (method !== "engine/status" && method !== "chat/chunk") this._pendingBeforeReady.push(message);
-            return;
-        }
-        void this._webview.postMessage(message).then(undefined, () => undefined); // a disposed webview drops it
-    }
-
-    private async _onMessage(message: unknown): Promise<void> {
-        if (!isWebviewToExtensionMessage(message)) {
-            this._deps.log.warn(`[chat] ignored a malformed message from the webview: ${JSON.stringify(message)?.slice(0, 200)}`);
-            return;
-        }
-        try {
-            if (message.kind === "request") await this._onRequest(message);
-            else await this._onCommand(message);
-        } catch (error) {
-            this._deps.log.error(`[chat] ${message.method} failed: ${(error as Error).stack ?? String(error)}`);
-            void vscode.window.showErrorMessage(vscode.l10n.t("BELLE chat: {0}", (error as Error).message));
-        }
-    }
-
-    private async _onRequest(message: Extract<WebviewToExtensionMessage, {kind: "request"}>): Promise<void> {
-        if (isMethod(message, "history/list")) {
-            let response: ExtensionToWebviewMessage;
-            try {
-                const result: RequestMap["history/list"]["result"] = {conversations: await this._deps.store.list(message.params.query)};
-                response = {kind: "response", method: message.method, requestId: message.requestId, ok: true, result};
-            } catch (error) {
-                response = {kind: "response", method: message.method, requestId: message.requestId, ok: false, error: (error as Error).message};
-            }
-            void this._webview.postMessage(response).then(undefined, () => undefined);
-        }
-    }
-
-    private async _onCommand(message: Extract<WebviewToExtensionMessage, {kind: "command"}>): Promise<void> {
-        if (isMethod(message, "ready")) return this._onReady(message.params);
-        if (isMethod(message, "chat/send")) return this._onSend(message.params);
-        if (isMethod(message, "chat/stop")) {
-            this._streams.get(message.params.streamId)?.abort();
-            return;
-        }
-        if (isMethod(message, "chat/regenerate")) return this._onRegenerate(message.params);
-        if (isMethod(message, "chat/editAndResend")) return this._onEditAndResend(message.params);
-        if (isMethod(message, "conversation/new")) return this.showNewConversation();
-        if (isMethod(message, "conversation/open")) {
-            const conversation = await this._deps.store.get(message.params.conversationId);
-            if (conversation != null) this._conversation = conversation;
-            this._post("conversation/show", {conversation: conversation ?? null});
-            return;
-        }
-        if (isMethod(message, "conversation/delete")) {
-            await this._deps.store.delete(message.params.conversationId);
-            if (this._conversation?.id === message.params.conversationId) await this.showNewConversation();
-            return;
-        }
-        if (isMethod(message, "conversation/updateSettings")) return this._onUpdateSettings(message.params);
-        if (isMethod(message, "code/copy")) {
-            await vscode.env.clipboard.writeText(message.params.code);
-            return;
-        }
-        if (isMethod(message, "code/insert")) return insertAtCursor(message.params.code);
-        if (isMethod(message, "engine/retry")) {
-            await this._deps.endpoints.retry();
-            return;
-        }
-        if (isMethod(message, "model/select")) {
-            await this._deps.runCommand("belle.selectModel");
-            return;
-        }
-    }
-
-    private async _onReady({conversationId}: CommandMap["ready"]): Promise<void> {
-        this._isReady = false; // a reloaded webview sends ready again: start over with init
+    private async _onReady({conversationId}: CommandMap["ready"], post: PostNow<typeof chatProtocol>): Promise<void> {
+        // A reloaded webview sends ready again: start over with init (the dispatcher queues what comes meanwhile)
         if (conversationId != null) this._conversation = await this._deps.store.get(conversationId) ?? this._conversation;
-        this._post("init", {
+        post(chatNotifications.init, {
             locale: vscode.env.language,
             strings: this._deps.uiStrings(),
             defaultSettings: this._deps.defaultSettings(),
@@ -138,9 +90,6 @@ export class ChatSession implements vscode.Disposable {
             conversation: this._conversation,
             needsModel: this._deps.endpoints.needsModel
         });
-        this._isReady = true;
-        for (const pending of this._pendingBeforeReady.splice(0))
-            void this._webview.postMessage(pending).then(undefined, () => undefined);
     }
 
     private async _conversationFor(id: string | null, settings?: ConversationSettings): Promise<Conversation> {
@@ -184,13 +133,13 @@ export class ChatSession implements vscode.Disposable {
     private async _answer(conversation: Conversation): Promise<void> {
         this._conversation = conversation;
         await this._deps.store.save(conversation);
-        this._post("conversation/show", {conversation});
+        this._messages.notify(chatNotifications["conversation/show"], {conversation});
 
         const streamId = crypto.randomUUID();
         const controller = new AbortController();
         this._streams.set(streamId, controller);
         const turnIndex = conversation.turns.length;
-        this._post("chat/started", {streamId, conversationId: conversation.id, turnIndex});
+        this._messages.notify(chatNotifications["chat/started"], {streamId, conversationId: conversation.id, turnIndex});
 
         const {settings} = conversation;
         const messages: ChatCompletionMessage[] = [
@@ -210,7 +159,7 @@ export class ChatSession implements vscode.Disposable {
                 signal: controller.signal,
                 onDelta: (content) => {
                     partial += content;
-                    this._post("chat/chunk", {streamId, content});
+                    this._messages.notify(chatNotifications["chat/chunk"], {streamId, content});
                 }
             });
             let result: Awaited<ReturnType<typeof request>>;
@@ -237,12 +186,12 @@ export class ChatSession implements vscode.Disposable {
                 }
             };
             await this._finishTurn(conversation, turn);
-            this._post("chat/done", {streamId, turn});
+            this._messages.notify(chatNotifications["chat/done"], {streamId, turn});
         } catch (error) {
             if (controller.signal.aborted) {
                 const turn: ChatTurn = {role: "assistant", content: partial, stopped: true};
                 await this._finishTurn(conversation, turn);
-                this._post("chat/done", {streamId, turn});
+                this._messages.notify(chatNotifications["chat/done"], {streamId, turn});
             } else {
                 this._deps.log.warn(`[chat] answer failed: ${(error as Error).message}`);
                 let message = (error as Error).message;
@@ -261,7 +210,7 @@ export class ChatSession implements vscode.Disposable {
                 }
                 const turn: ChatTurn = {role: "assistant", content: partial, error: message};
                 await this._finishTurn(conversation, turn);
-                this._post("chat/error", {streamId, message, retryable, turn});
+                this._messages.notify(chatNotifications["chat/error"], {streamId, message, retryable, turn});
             }
         } finally {
             this._streams.delete(streamId);

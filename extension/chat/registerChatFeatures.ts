@@ -3,6 +3,7 @@ import {uiStrings} from "../../webview/protocol/uiStrings";
 import type {BelleServices} from "../BelleServices";
 import {commandIds} from "../commandIds";
 import {readBelleSettings} from "../config/readBelleSettings";
+import {translateStrings} from "../l10n/translateStrings";
 import {startEngineIfConfigured} from "../engine/registerEngineFeatures";
 import {remoteApiKeySecret} from "./ChatEndpoints";
 import {ChatWebviews} from "./ChatWebviews";
@@ -16,7 +17,7 @@ export function registerChatFeatures(services: BelleServices): {webviews: ChatWe
         endpoints,
         log,
         defaultSettings: () => readBelleSettings().conversationDefaults,
-        uiStrings: () => Object.fromEntries(Object.entries(uiStrings).map(([key, english]) => [key, vscode.l10n.t(english)])),
+        uiStrings: () => translateStrings(uiStrings),
         runCommand: (command) => vscode.commands.executeCommand(command)
     });
     services.own(webviews);

@@ -6,11 +6,11 @@ import type {EvalComparison} from "../../server/eval/report/compareEvalRuns";
 import type {EvalReport} from "../../server/eval/report/computeEvalReport";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "../../server/eval/report/exportEvalReport";
-import {reportStrings, type ReportStrings} from "../../webview/report/reportStrings";
+import {reportStrings} from "../../webview/report/reportStrings";
 import {buildReportHtml} from "../../webview/protocol/buildReportHtml";
-import {
-    isReportToExtensionMessage, type ExportFormat, type ExportResult, type ExtensionToReportMessage, type ReportPanelState
-} from "../../webview/protocol/reportProtocol";
+import {reportNotifications, reportProtocol, reportRequests, type ExportFormat, type ReportPanelState} from "../../webview/protocol/reportProtocol";
+import {translateStrings} from "../l10n/translateStrings";
+import {WebviewMessageDispatcher} from "../webviews/WebviewMessageDispatcher";
 import {loadEvalReportInput} from "./loadEvalReportInput";
 
 export const evalReportViewType = "belle.evalReport";
@@ -38,10 +38,18 @@ export class EvalReportPanel implements vscode.Disposable {
         _input.catch(() => undefined);
         const webview = _panel.webview;
         webview.html = this._html(webview);
-        this._disposables.push(
-            webview.onDidReceiveMessage((message: unknown) => this._onMessage(message)),
-            _panel.onDidDispose(() => this.dispose())
-        );
+        const messages = new WebviewMessageDispatcher(webview, reportProtocol);
+        // Sent again on every `ready`, so a reload gets it too
+        messages.onReady(async (_params, post) => {
+            try {
+                const {report, records, runFilePaths} = await this._input;
+                post(reportNotifications.show, {report, records, runFilePaths, strings: translateStrings(reportStrings)});
+            } catch (error) {
+                post(reportNotifications.unavailable, {message: describeLoadFailure(error)});
+            }
+        });
+        messages.onRequest(reportRequests.export, ({format}) => this._export(format));
+        this._disposables.push(messages, _panel.onDidDispose(() => this.dispose()));
     }
 
     public static open(extensionUri: vscode.Uri, input: EvalReportPanelInput): EvalReportPanel {
@@ -69,35 +77,15 @@ export class EvalReportPanel implements vscode.Disposable {
         this._panel.dispose();
     }
 
-    private _post(message: ExtensionToReportMessage): void {
-        if (!this._disposed) void this._panel.webview.postMessage(message);
-    }
-
-    private _onMessage(message: unknown): void {
-        if (!isReportToExtensionMessage(message)) return;
-        if (message.method === "ready") {
-            this._input.then(
-                ({report, records, runFilePaths}) =>
-                    this._post({method: "report/show", params: {report, records, runFilePaths, strings: translatedReportStrings()}}),
-                (error: unknown) => this._post({method: "report/unavailable", params: {message: describeLoadFailure(error)}}));
-            return;
+    /** Writes the export and shows it; a failure becomes the request's error response. */
+    private async _export(format: ExportFormat): Promise<{paths: string[]}> {
+        const paths = await writeEvalReportExport(format, await this._input);
+        const first = paths[0];
+        if (first != null) {
+            if (format === "md") await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(first));
+            else await vscode.window.showTextDocument(vscode.Uri.file(first), {preview: true, viewColumn: vscode.ViewColumn.Beside});
         }
-        const {requestId, format} = message.params;
-        void this._export(format).then((result) => this._post({method: "report/exportResult", params: {requestId, result}}));
-    }
-
-    private async _export(format: ExportFormat): Promise<ExportResult> {
-        try {
-            const paths = await writeEvalReportExport(format, await this._input);
-            const first = paths[0];
-            if (first != null) {
-                if (format === "md") await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(first));
-                else await vscode.window.showTextDocument(vscode.Uri.file(first), {preview: true, viewColumn: vscode.ViewColumn.Beside});
-            }
-            return {ok: true, paths};
-        } catch (error) {
-            return {ok: false, error: (error as Error).message};
-        }
+        return {paths};
     }
 
     private _html(webview: vscode.Webview): string {
@@ -137,11 +125,6 @@ function reportTitle(runCount: number): string {
 
 function reportResourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
     return [vscode.Uri.joinPath(extensionUri, "dist", "webview")];
-}
-
-/** reportStrings through `vscode.l10n.t`: the English text is the key of l10n/bundle.l10n.*.json. */
-export function translatedReportStrings(): ReportStrings {
-    return Object.fromEntries(Object.entries(reportStrings).map(([key, english]) => [key, vscode.l10n.t(english)])) as ReportStrings;
 }
 
 /**

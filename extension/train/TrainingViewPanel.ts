@@ -2,11 +2,13 @@ import crypto from "node:crypto";
 import * as vscode from "vscode";
 import {buildTrainingViewHtml} from "../../webview/protocol/buildTrainingViewHtml";
 import {
-    isTrainingViewToExtensionMessage, type ExtensionToTrainingViewMessage, type TrainingViewAction, type TrainingViewEvent,
+    trainingViewCommands, trainingViewNotifications, trainingViewProtocol, type TrainingViewAction, type TrainingViewEvent,
     type TrainingViewState
 } from "../../webview/protocol/trainProtocol";
 import {applyTrainingViewEvent, createTrainingViewState, isFinishedTrainingStatus} from "../../webview/protocol/trainingViewState";
-import {trainingViewStrings, type TrainingViewStrings} from "../../webview/train/trainingViewStrings";
+import {trainingViewStrings} from "../../webview/train/trainingViewStrings";
+import {translateStrings} from "../l10n/translateStrings";
+import {WebviewMessageDispatcher, type PostNow} from "../webviews/WebviewMessageDispatcher";
 
 export const trainingViewType = "belle.trainingView";
 
@@ -31,7 +33,7 @@ export class TrainingViewPanel implements vscode.Disposable {
 
     private readonly _disposables: vscode.Disposable[] = [];
     private _disposed = false;
-    private _ready = false;
+    private readonly _messages: WebviewMessageDispatcher<typeof trainingViewProtocol>;
     private _state: TrainingViewState;
     private _startedAtMs = Date.now();
     private _finishedAtMs: number | null = null;
@@ -43,10 +45,11 @@ export class TrainingViewPanel implements vscode.Disposable {
         this._state = createTrainingViewState(name);
         const webview = _panel.webview;
         webview.html = this._html(webview);
-        this._disposables.push(
-            webview.onDidReceiveMessage((message: unknown) => this._onMessage(message)),
-            _panel.onDidDispose(() => this.dispose())
-        );
+        // Neither notification is queued before `ready`: the state sent in answer to it holds everything so far
+        const messages = this._messages = new WebviewMessageDispatcher(webview, trainingViewProtocol);
+        messages.onReady((_params, post) => this._sendState(post));
+        messages.onCommand(trainingViewCommands.action, ({action}) => this._onAction(action));
+        this._disposables.push(messages, _panel.onDidDispose(() => this.dispose()));
     }
 
     /**
@@ -111,7 +114,7 @@ export class TrainingViewPanel implements vscode.Disposable {
         this._finishedAtMs = null;
         this._pending = [];
         this._panel.title = vscode.l10n.t("Training {0}", name);
-        if (this._ready) this._sendState();
+        if (this._messages.isReady) this._sendState();
     }
 
     private _elapsedMs(): number {
@@ -124,31 +127,20 @@ export class TrainingViewPanel implements vscode.Disposable {
         const events = this._pending;
         this._pending = [];
         // Before `ready` the webview is not listening: the state it asks for then has these events in it
-        if (this._ready && events.length > 0) this._post({method: "train/events", params: {events, elapsedMs: this._elapsedMs()}});
+        if (events.length > 0) this._messages.notify(trainingViewNotifications.events, {events, elapsedMs: this._elapsedMs()});
     }
 
-    private _sendState(): void {
+    private _sendState(post: PostNow<typeof trainingViewProtocol> = (type, params) => this._messages.notify(type, params)): void {
         this._pending = [];
         this._state.elapsedMs = this._elapsedMs();
         const actions: TrainingViewAction[] = ["cancel"];
         if (this._callbacks.chat != null) actions.push("chat");
         if (this._callbacks.evaluate != null) actions.push("evaluate");
         if (this._callbacks.reveal != null) actions.push("reveal");
-        this._post({method: "train/state", params: {state: this._state, strings: translatedTrainingViewStrings(), actions}});
+        post(trainingViewNotifications.state, {state: this._state, strings: translateStrings(trainingViewStrings), actions});
     }
 
-    private _post(message: ExtensionToTrainingViewMessage): void {
-        if (!this._disposed) void this._panel.webview.postMessage(message);
-    }
-
-    private _onMessage(message: unknown): void {
-        if (!isTrainingViewToExtensionMessage(message)) return;
-        if (message.method === "ready") {
-            this._ready = true;
-            this._sendState();
-            return;
-        }
-        const {action} = message.params;
+    private _onAction(action: TrainingViewAction): void {
         const outputPath = this._state.outputPath;
         if (action === "cancel") {
             if (!isFinishedTrainingStatus(this._state.status)) this._callbacks.cancel();
@@ -168,9 +160,4 @@ export class TrainingViewPanel implements vscode.Disposable {
             title: this._state.name
         });
     }
-}
-
-/** trainingViewStrings through `vscode.l10n.t`: the English text is the key of l10n/bundle.l10n.*.json. */
-export function translatedTrainingViewStrings(): TrainingViewStrings {
-    return Object.fromEntries(Object.entries(trainingViewStrings).map(([key, english]) => [key, vscode.l10n.t(english)])) as TrainingViewStrings;
 }

@@ -106,13 +106,13 @@ describe("evaluation report webview in Chromium (extension side played by the te
     async function show(params: Partial<ReportShowParams> & Pick<ReportShowParams, "report" | "records">): Promise<void> {
         await webview.page.goto(`${origin}/`);
         const ready = await webview.waitFor("ready");
-        assert.deepEqual(ready, {method: "ready"});
+        assert.deepEqual(ready, {kind: "command", method: "ready", params: {}});
         assert.equal(webview.received[0]?.method, "ready", "ready comes first");
         await post(params);
     }
 
     async function post(params: Partial<ReportShowParams> & Pick<ReportShowParams, "report" | "records">): Promise<void> {
-        await webview.post({method: "report/show", params: {strings: {...reportStrings}, runFilePaths: ["/runs/base.jsonl"], ...params}});
+        await webview.post({kind: "notification", method: "report/show", params: {strings: {...reportStrings}, runFilePaths: ["/runs/base.jsonl"], ...params}});
         await webview.page.locator(".report").waitFor();
     }
 
@@ -178,16 +178,16 @@ describe("evaluation report webview in Chromium (extension side played by the te
         await show({report: singleReport(), records: [baselineRecords]});
         await webview.page.locator('.export-button[data-format="csv"]').click();
         const request = await webview.waitFor("report/export");
-        assert.ok(request.method === "report/export");
+        assert.ok(request.kind === "request" && request.method === "report/export");
         assert.equal(request.params.format, "csv");
-        await webview.post({method: "report/exportResult", params: {requestId: request.params.requestId, result: {ok: true, paths: ["/tmp/run.items.csv"]}}});
+        await webview.post({kind: "response", method: "report/export", requestId: request.requestId, ok: true, result: {paths: ["/tmp/run.items.csv"]}});
         // the webview handles the posted result asynchronously: wait for it before reading the status
         await webview.page.locator(".export-status", {hasText: "Saved"}).waitFor();
         assert.equal(await webview.page.locator(".export-status").textContent(), "Saved /tmp/run.items.csv");
         await webview.page.locator('.export-button[data-format="json"]').click();
         const second = await webview.waitFor("report/export", 2);
-        assert.ok(second.method === "report/export" && second.params.requestId !== request.params.requestId);
-        await webview.post({method: "report/exportResult", params: {requestId: second.params.requestId, result: {ok: false, error: "EACCES"}}});
+        assert.ok(second.kind === "request" && second.method === "report/export" && second.requestId !== request.requestId);
+        await webview.post({kind: "response", method: "report/export", requestId: second.requestId, ok: false, error: "EACCES"});
         await webview.page.locator(".export-status.error").waitFor();
         assert.equal(await webview.page.locator(".export-status.error").textContent(), "Export failed: EACCES");
     });
@@ -424,7 +424,7 @@ describe("evaluation report webview in Chromium (extension side played by the te
         await webview.page.goto(`${origin}/`);
         await webview.waitFor("ready");
         const message = "The run file /runs/gone.jsonl no longer exists, so this report cannot be shown.";
-        await webview.post({method: "report/unavailable", params: {message}});
+        await webview.post({kind: "notification", method: "report/unavailable", params: {message}});
         const notice = webview.page.locator(".report-unavailable");
         await notice.waitFor();
         assert.equal(await notice.textContent(), message);

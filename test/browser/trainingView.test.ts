@@ -63,7 +63,7 @@ class TrainingViewPage {
     /** Posts the events as the panel does: in messages of at most `perMessage`, with the elapsed time. */
     public async events(events: TrainingViewEvent[], elapsedMs: number, perMessage = 500): Promise<void> {
         for (let start = 0; start < events.length; start += perMessage)
-            await this.post({method: "train/events", params: {events: events.slice(start, start + perMessage), elapsedMs}});
+            await this.post({kind: "notification", method: "train/events", params: {events: events.slice(start, start + perMessage), elapsedMs}});
     }
 
     public text(selector: string): Promise<string> {
@@ -104,9 +104,9 @@ describe("training view webview in Chromium (extension side played by the test)"
     /** Loads the page, checks that `ready` comes first, and answers it with the state. */
     async function open(state: TrainingViewState, {strings = {...trainingViewStrings} as Record<string, string>, actions = allActions} = {}): Promise<void> {
         await webview.page.goto(`${origin}/`);
-        assert.deepEqual(await webview.waitFor("ready"), {method: "ready"});
+        assert.deepEqual(await webview.waitFor("ready"), {kind: "command", method: "ready", params: {}});
         assert.equal(webview.received.length, 1, "ready comes first, alone");
-        await webview.post({method: "train/state", params: {state, strings, actions}});
+        await webview.post({kind: "notification", method: "train/state", params: {state, strings, actions}});
         await webview.page.locator(".train").waitFor();
     }
 
@@ -165,7 +165,7 @@ describe("training view webview in Chromium (extension side played by the test)"
         for (const action of ["chat", "evaluate", "reveal"])
             assert.equal(await webview.page.locator(`button[data-action=${action}]`).isDisabled(), true, `${action} before the model is saved`);
         await cancel.click();
-        assert.deepEqual(await webview.waitFor("train/action"), {method: "train/action", params: {action: "cancel"}});
+        assert.deepEqual(await webview.waitFor("train/action"), {kind: "command", method: "train/action", params: {action: "cancel"}});
         assert.equal(await cancel.isDisabled(), true, "no second cancel while the first is under way");
 
         await webview.events([{kind: "status", status: "saved", message: null, outputPath: "/work/models/belle-7b-tuned.gguf"}], 2_000);
@@ -175,7 +175,7 @@ describe("training view webview in Chromium (extension side played by the test)"
         for (const action of ["chat", "evaluate", "reveal"] as const) {
             await webview.page.locator(`button[data-action=${action}]`).click();
             assert.deepEqual(await webview.waitFor("train/action", action === "chat" ? 2 : action === "evaluate" ? 3 : 4),
-                {method: "train/action", params: {action}});
+                {kind: "command", method: "train/action", params: {action}});
         }
         assert.equal(await webview.text("[data-figure=eta]"), "—");
     });

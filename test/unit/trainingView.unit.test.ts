@@ -103,13 +103,16 @@ describe("training view state", () => {
     });
 
     it("guards the protocol's messages", () => {
-        assert.ok(isTrainingViewToExtensionMessage({method: "ready"}));
-        assert.ok(isTrainingViewToExtensionMessage({method: "train/action", params: {action: "cancel"}}));
-        assert.ok(!isTrainingViewToExtensionMessage({method: "train/action", params: {action: "rm -rf"}}));
-        assert.ok(!isTrainingViewToExtensionMessage({method: "ready", extra: 1}));
-        assert.ok(isExtensionToTrainingViewMessage({method: "train/events", params: {events: [], elapsedMs: 5}}));
-        assert.ok(isExtensionToTrainingViewMessage({method: "train/state", params: {state: createTrainingViewState("x"), strings: {}, actions: ["cancel"]}}));
-        assert.ok(!isExtensionToTrainingViewMessage({method: "train/state", params: {state: createTrainingViewState("x"), strings: {}, actions: ["format"]}}));
+        assert.ok(isTrainingViewToExtensionMessage({kind: "command", method: "ready", params: {}}));
+        assert.ok(isTrainingViewToExtensionMessage({kind: "command", method: "train/action", params: {action: "cancel"}}));
+        assert.ok(!isTrainingViewToExtensionMessage({kind: "command", method: "train/action", params: {action: "rm -rf"}}));
+        assert.ok(!isTrainingViewToExtensionMessage({kind: "command", method: "ready"}), "ready without params");
+        assert.ok(!isTrainingViewToExtensionMessage({method: "ready", params: {}}), "no kind");
+        assert.ok(isExtensionToTrainingViewMessage({kind: "notification", method: "train/events", params: {events: [], elapsedMs: 5}}));
+        assert.ok(isExtensionToTrainingViewMessage({kind: "notification", method: "train/state",
+            params: {state: createTrainingViewState("x"), strings: {}, actions: ["cancel"]}}));
+        assert.ok(!isExtensionToTrainingViewMessage({kind: "notification", method: "train/state",
+            params: {state: createTrainingViewState("x"), strings: {}, actions: ["format"]}}));
     });
 
     it("has a Chinese translation of every string of the view, with the same placeholders", () => {

@@ -1,10 +1,11 @@
 import type {VscodeToolbarButton} from "@vscode-elements/elements/dist/vscode-toolbar-button/vscode-toolbar-button.js";
 import {
-    isMethod, type ChatTurn, type Conversation, type ConversationSettings, type NotificationMap, type NotificationMessage
+    chatCommands, chatProtocol, chatRequests, isMethod, type ChatNotificationMessage, type ChatTurn, type Conversation,
+    type ConversationSettings, type NotificationMap
 } from "../protocol/chatProtocol";
 import type {UiStringKey} from "../protocol/uiStrings";
 import {element} from "../dom/element";
-import {ExtensionMessenger} from "../host/ExtensionMessenger";
+import {WebviewMessenger} from "../host/WebviewMessenger";
 import type {VsCodeApi} from "../host/vsCodeApi";
 import {WebviewStateStore} from "../host/WebviewStateStore";
 import {UiText} from "../l10n/UiText";
@@ -40,7 +41,7 @@ const historyTimeoutMs = 10_000;
 /** The chat webview: owns the components and plays the webview side of chatProtocol. */
 export class ChatApp {
     private readonly _state: WebviewStateStore;
-    private readonly _messenger: ExtensionMessenger;
+    private readonly _messenger: WebviewMessenger<typeof chatProtocol>;
     private readonly _ui: UiText;
     private readonly _renderer: MarkdownRenderer;
     private readonly _title: HTMLElement;
@@ -62,7 +63,7 @@ export class ChatApp {
 
     public constructor(root: HTMLElement, api: VsCodeApi) {
         this._state = new WebviewStateStore(api);
-        this._messenger = new ExtensionMessenger(api, (message) => this._onNotification(message));
+        this._messenger = new WebviewMessenger(api, chatProtocol, (message) => this._onNotification(message));
         this._ui = new UiText(document.documentElement.lang || "en");
         this._renderer = new MarkdownRenderer((fragment) => decorateCodeBlocks(fragment, this._ui));
 
@@ -72,15 +73,15 @@ export class ChatApp {
             history: element("vscode-toolbar-button", {attrs: {icon: "history", toggleable: ""}, on: {click: () => this._togglePanel("history")}}),
             settings: element("vscode-toolbar-button", {attrs: {icon: "settings-gear", toggleable: ""}, on: {click: () => this._togglePanel("settings")}})
         };
-        this._banner = new EngineErrorBanner(this._ui, () => this._messenger.command("engine/retry", {}));
-        this._guide = new FirstRunGuide(this._ui, () => this._messenger.command("model/select", {}));
+        this._banner = new EngineErrorBanner(this._ui, () => this._messenger.command(chatCommands["engine/retry"], {}));
+        this._guide = new FirstRunGuide(this._ui, () => this._messenger.command(chatCommands["model/select"], {}));
         this._history = new HistoryPanel(this._ui, {
-            list: (query) => this._messenger.request("history/list", {query}, historyTimeoutMs),
+            list: (query) => this._messenger.request(chatRequests["history/list"], {query}, historyTimeoutMs),
             open: (conversationId) => {
                 this._history.close();
-                this._messenger.command("conversation/open", {conversationId});
+                this._messenger.command(chatCommands["conversation/open"], {conversationId});
             },
-            delete: (conversationId) => this._messenger.command("conversation/delete", {conversationId}),
+            delete: (conversationId) => this._messenger.command(chatCommands["conversation/delete"], {conversationId}),
             closed: () => this._panelClosed("history")
         });
         this._settings = new SettingsPanel(this._ui, {
@@ -90,14 +91,14 @@ export class ChatApp {
         this._messages = new MessageList(this._ui, this._renderer, {
             regenerate: () => this._regenerate(),
             editAndResend: (turnIndex, text) => this._editAndResend(turnIndex, text),
-            code: (action, code) => this._messenger.command(action === "copy" ? "code/copy" : "code/insert", {code})
+            code: (action, code) => this._messenger.command(chatCommands[action === "copy" ? "code/copy" : "code/insert"], {code})
         });
         this._composer = new Composer(this._ui, {
             send: (text) => this._send(text),
             stop: () => this._stop(),
             draftChanged: (draft) => this._state.update({draft})
         });
-        this._status = new EngineStatusLine(this._ui, () => this._messenger.command("model/select", {}));
+        this._status = new EngineStatusLine(this._ui, () => this._messenger.command(chatCommands["model/select"], {}));
 
         const bannerSlot = document.createComment("engine error banner");
         this._banner.mount(bannerSlot);
@@ -120,11 +121,11 @@ export class ChatApp {
 
     /** Installs the message listener, then says `ready` with the conversation this webview showed before a reload. */
     public start(): void {
-        this._messenger.start(this._state.state.conversationId);
+        this._messenger.start({conversationId: this._state.state.conversationId});
         this._composer.focus();
     }
 
-    private _onNotification(message: NotificationMessage): void {
+    private _onNotification(message: ChatNotificationMessage): void {
         if (isMethod(message, "init")) this._onInit(message.params);
         else if (isMethod(message, "conversation/show")) this._show(message.params.conversation);
         else if (isMethod(message, "engine/status")) this._onEngineStatus(message.params);
@@ -170,7 +171,7 @@ export class ChatApp {
         if (created && this._nextChatSettings != null && !sameSettings(conversation.settings, this._nextChatSettings)) {
             // An extension that ignores chat/send's `settings` still gets them for every later turn.
             conversation.settings = this._nextChatSettings;
-            this._messenger.command("conversation/updateSettings", {conversationId: conversation.id, settings: conversation.settings});
+            this._messenger.command(chatCommands["conversation/updateSettings"], {conversationId: conversation.id, settings: conversation.settings});
         }
         if (created) this._nextChatSettings = null;
         this._shown = conversation == null
@@ -249,7 +250,7 @@ export class ChatApp {
 
     private _send(text: string): void {
         const settings = this._shown.id == null ? this._nextChatSettings : null;
-        this._messenger.command("chat/send", {conversationId: this._shown.id, text, ...(settings != null ? {settings} : {})});
+        this._messenger.command(chatCommands["chat/send"], {conversationId: this._shown.id, text, ...(settings != null ? {settings} : {})});
         if (this._shown.id == null) this._firstMessageOfNextChat = text;
         this._shown.turns.push({role: "user", content: text});
         this._messages.appendUserTurn(text);
@@ -258,23 +259,23 @@ export class ChatApp {
     private _stop(): void {
         // The newest stream is the one the Stop button stands for (one answer streams at a time from this view).
         const stream = [...this._streams.values()].at(-1);
-        if (stream != null) this._messenger.command("chat/stop", {streamId: stream.streamId});
+        if (stream != null) this._messenger.command(chatCommands["chat/stop"], {streamId: stream.streamId});
     }
 
     private _regenerate(): void {
         if (this._shown.id == null || this._streams.size > 0) return;
-        this._messenger.command("chat/regenerate", {conversationId: this._shown.id});
+        this._messenger.command(chatCommands["chat/regenerate"], {conversationId: this._shown.id});
     }
 
     private _editAndResend(turnIndex: number, text: string): void {
         if (this._shown.id == null || this._streams.size > 0) return;
-        this._messenger.command("chat/editAndResend", {conversationId: this._shown.id, turnIndex, text});
+        this._messenger.command(chatCommands["chat/editAndResend"], {conversationId: this._shown.id, turnIndex, text});
         this._shown.turns.splice(turnIndex, this._shown.turns.length - turnIndex, {role: "user", content: text});
         this._messages.truncate(turnIndex + 1);
     }
 
     private _newChat(): void {
-        this._messenger.command("conversation/new", {});
+        this._messenger.command(chatCommands["conversation/new"], {});
         this._show(null);
         this._composer.focus();
     }
@@ -282,7 +283,7 @@ export class ChatApp {
     private _applySettings(settings: ConversationSettings): void {
         this._shown.settings = settings;
         if (this._shown.id == null) this._nextChatSettings = settings;
-        else this._messenger.command("conversation/updateSettings", {conversationId: this._shown.id, settings});
+        else this._messenger.command(chatCommands["conversation/updateSettings"], {conversationId: this._shown.id, settings});
     }
 
     private _togglePanel(panel: "history" | "settings"): void {

@@ -1,11 +1,11 @@
 import type {VscodeTextfield} from "@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js";
-import type {ConversationSummary} from "../protocol/chatProtocol";
+import type {ConversationSummary, RequestMap} from "../protocol/chatProtocol";
 import {element} from "../dom/element";
-import type {RequestOutcome} from "../host/ExtensionMessenger";
+import type {RequestOutcome} from "../host/WebviewMessenger";
 import type {UiText} from "../l10n/UiText";
 
 export interface HistoryActions {
-    list(query: string): Promise<RequestOutcome<"history/list">>,
+    list(query: string): Promise<RequestOutcome<RequestMap["history/list"]["result"]>>,
     open(conversationId: string): void,
     delete(conversationId: string): void,
     closed(): void

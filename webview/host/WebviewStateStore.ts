@@ -1,10 +1,9 @@
 import type {WebviewUiState} from "../protocol/chatProtocol";
+import {isRecord} from "../protocol/isRecord";
 import type {VsCodeApi} from "./vsCodeApi";
 
 function isWebviewUiState(value: unknown): value is WebviewUiState {
-    if (typeof value !== "object" || value === null) return false;
-    const state = value as Record<string, unknown>;
-    return (typeof state.conversationId === "string" || state.conversationId === null) && typeof state.draft === "string";
+    return isRecord(value) && (typeof value.conversationId === "string" || value.conversationId === null) && typeof value.draft === "string";
 }
 
 /**

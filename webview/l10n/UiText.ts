@@ -1,11 +1,12 @@
 import {uiStrings, type UiStringKey} from "../protocol/uiStrings";
+import {StringTable} from "./StringTable";
 
 /**
- * The strings and number/date formats of the UI language. English (uiStrings.ts) until `init` brings the
- * translated set; a key the extension did not send falls back to English rather than showing the key.
+ * The chat's strings and number/date formats of the UI language. English (uiStrings.ts) until `init` brings
+ * the translated set (StringTable); numbers filled into a string are formatted for the locale.
  */
 export class UiText {
-    private _strings: Record<string, string> = {...uiStrings};
+    private readonly _strings = new StringTable<UiStringKey>(uiStrings);
     private _locale: string;
     private _numberFormat: Intl.NumberFormat;
     private _dateFormat: Intl.DateTimeFormat;
@@ -22,7 +23,7 @@ export class UiText {
     }
 
     public configure(locale: string, strings: Record<string, string>): void {
-        this._strings = {...uiStrings, ...strings};
+        this._strings.configure(strings);
         this._setFormats(locale);
     }
 
@@ -38,12 +39,7 @@ export class UiText {
 
     /** The string for `key` with `{0}`, `{1}`… replaced by `args`. */
     public t(key: UiStringKey, ...args: Array<string | number>): string {
-        const template = this._strings[key] ?? uiStrings[key];
-        if (args.length === 0) return template;
-        return template.replace(/\{(\d+)\}/g, (match, index: string) => {
-            const value = args[Number(index)];
-            return value === undefined ? match : typeof value === "number" ? this.number(value) : value;
-        });
+        return this._strings.t(key, args, (value) => typeof value === "number" ? this.number(value) : value);
     }
 
     public number(value: number): string {

@@ -1,5 +1,12 @@
-// The one contract between the chat webview and the extension host. Both sides import this file; it holds types
-// and plain guards only (no DOM, no Node, no vscode), so it compiles under every tsconfig.
+import {isRecord} from "./isRecord";
+import {
+    commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, requestType, type CommandType,
+    type Guard, type IncomingToExtension, type IncomingToWebview, type NotificationOf, type NotificationType, type RequestType
+} from "./webviewMessages";
+
+// The one contract between the chat webview and the extension host. Both sides import this file; it holds types,
+// the message descriptors and their field guards only (no DOM, no Node, no vscode), so it compiles under every
+// tsconfig. The envelope is webviewMessages.ts's, shared with the report and the training view.
 //
 // Directions: commands go webview → extension (fire and forget), requests go webview → extension and get exactly
 // one response carrying the same `requestId`, notifications go extension → webview. A streamed reply is a run of
@@ -134,54 +141,123 @@ export interface NotificationMap {
     "input/fill": {text: string, send: boolean}
 }
 
-export type CommandMessage = {[K in keyof CommandMap]: {kind: "command", method: K, params: CommandMap[K]}}[keyof CommandMap];
-export type RequestMessage = {
-    [K in keyof RequestMap]: {kind: "request", method: K, requestId: string, params: RequestMap[K]["params"]}
-}[keyof RequestMap];
-export type ResponseMessage = {
-    [K in keyof RequestMap]:
-        | {kind: "response", method: K, requestId: string, ok: true, result: RequestMap[K]["result"]}
-        | {kind: "response", method: K, requestId: string, ok: false, error: string}
-}[keyof RequestMap];
-export type NotificationMessage = {
-    [K in keyof NotificationMap]: {kind: "notification", method: K, params: NotificationMap[K]}
-}[keyof NotificationMap];
+// ---- field guards: each checks every field the other side reads ----
 
-export type WebviewToExtensionMessage = CommandMessage | RequestMessage;
-export type ExtensionToWebviewMessage = NotificationMessage | ResponseMessage;
+const isString = (value: unknown): value is string => typeof value === "string";
+const isStringOrNull = (value: unknown): value is string | null => value === null || typeof value === "string";
+const isNumber = (value: unknown): value is number => typeof value === "number";
+const isNumberOrNull = (value: unknown): value is number | null => value === null || typeof value === "number";
+const isOptional = <T>(value: unknown, guard: Guard<T>): value is T | undefined => value === undefined || guard(value);
 
-const commandMethods: ReadonlySet<string> = new Set<keyof CommandMap>([
-    "ready", "chat/send", "chat/stop", "chat/regenerate", "chat/editAndResend", "conversation/new",
-    "conversation/open", "conversation/delete", "conversation/updateSettings", "code/copy", "code/insert",
-    "engine/retry", "model/select"
-]);
-const requestMethods: ReadonlySet<string> = new Set<keyof RequestMap>(["history/list"]);
-const notificationMethods: ReadonlySet<string> = new Set<keyof NotificationMap>([
-    "init", "conversation/show", "engine/status", "chat/started", "chat/chunk", "chat/done", "chat/error", "input/fill"
-]);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null;
+export function isConversationSettings(value: unknown): value is ConversationSettings {
+    return isRecord(value) && isString(value.systemPrompt) && isNumber(value.temperature) && isNumber(value.topP) && isNumber(value.maxTokens);
 }
+
+export function isTurnStats(value: unknown): value is TurnStats {
+    return isRecord(value) && isNumber(value.promptTokens) && isNumber(value.completionTokens) && isNumber(value.tokensPerSecond) &&
+        isNumber(value.contextTokens) && isNumber(value.contextSize);
+}
+
+export function isChatTurn(value: unknown): value is ChatTurn {
+    const isBoolean = (field: unknown): field is boolean => typeof field === "boolean";
+    return isRecord(value) && (value.role === "user" || value.role === "assistant") && isString(value.content) &&
+        isOptional(value.stopped, isBoolean) && isOptional(value.truncated, isBoolean) && isOptional(value.error, isString) &&
+        isOptional(value.stats, isTurnStats);
+}
+
+export function isConversation(value: unknown): value is Conversation {
+    return isRecord(value) && isString(value.id) && isString(value.title) && isNumber(value.createdAt) && isNumber(value.updatedAt) &&
+        Array.isArray(value.turns) && value.turns.every(isChatTurn) && isConversationSettings(value.settings);
+}
+
+const isConversationOrNull = (value: unknown): value is Conversation | null => value === null || isConversation(value);
+
+export function isConversationSummary(value: unknown): value is ConversationSummary {
+    return isRecord(value) && isString(value.id) && isString(value.title) && isNumber(value.updatedAt) && isNumber(value.turnCount);
+}
+
+const engineStates: readonly string[] = ["stopped", "starting", "ready", "busy", "error"] satisfies EngineState[];
+
+export function isEngineStatus(value: unknown): value is EngineStatus {
+    return isRecord(value) && engineStates.includes(value.state as string) && isStringOrNull(value.model) && isStringOrNull(value.backend) &&
+        typeof value.remote === "boolean" && isNumberOrNull(value.lastTokensPerSecond) && isStringOrNull(value.error);
+}
+
+/** UI strings by key: every value a string. */
+export function isStringTable(value: unknown): value is Record<string, string> {
+    return isRecord(value) && Object.values(value).every(isString);
+}
+
+const isTurnIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** A guard from a predicate on the params' fields: the params must be an object, and `check` sees its fields. */
+function params<T>(check: (fields: Record<string, unknown>) => boolean): Guard<T> {
+    return (value: unknown): value is T => isRecord(value) && check(value);
+}
+
+// ---- the descriptors (keyed by method; `satisfies` keeps them in step with the maps above) ----
+
+export const chatCommands = {
+    "ready": commandType("ready", params<CommandMap["ready"]>((p) => isStringOrNull(p.conversationId))),
+    "chat/send": commandType("chat/send", params<CommandMap["chat/send"]>((p) =>
+        isStringOrNull(p.conversationId) && isString(p.text) && isOptional(p.settings, isConversationSettings))),
+    "chat/stop": commandType("chat/stop", params<CommandMap["chat/stop"]>((p) => isString(p.streamId))),
+    "chat/regenerate": commandType("chat/regenerate", params<CommandMap["chat/regenerate"]>((p) => isString(p.conversationId))),
+    "chat/editAndResend": commandType("chat/editAndResend", params<CommandMap["chat/editAndResend"]>((p) =>
+        isString(p.conversationId) && isTurnIndex(p.turnIndex) && isString(p.text))),
+    "conversation/new": commandType("conversation/new", isNoParams),
+    "conversation/open": commandType("conversation/open", params<CommandMap["conversation/open"]>((p) => isString(p.conversationId))),
+    "conversation/delete": commandType("conversation/delete", params<CommandMap["conversation/delete"]>((p) => isString(p.conversationId))),
+    "conversation/updateSettings": commandType("conversation/updateSettings", params<CommandMap["conversation/updateSettings"]>((p) =>
+        isString(p.conversationId) && isConversationSettings(p.settings))),
+    "code/copy": commandType("code/copy", params<CommandMap["code/copy"]>((p) => isString(p.code))),
+    "code/insert": commandType("code/insert", params<CommandMap["code/insert"]>((p) => isString(p.code))),
+    "engine/retry": commandType("engine/retry", isNoParams),
+    "model/select": commandType("model/select", isNoParams)
+} satisfies {[K in keyof CommandMap]: CommandType<K, CommandMap[K]>};
+
+export const chatRequests = {
+    "history/list": requestType("history/list",
+        params<RequestMap["history/list"]["params"]>((p) => isString(p.query)),
+        params<RequestMap["history/list"]["result"]>((r) => Array.isArray(r.conversations) && r.conversations.every(isConversationSummary)))
+} satisfies {[K in keyof RequestMap]: RequestType<K, RequestMap[K]["params"], RequestMap[K]["result"]>};
+
+export const chatNotifications = {
+    "init": notificationType("init", params<NotificationMap["init"]>((p) =>
+        isString(p.locale) && isStringTable(p.strings) && isConversationSettings(p.defaultSettings) && isEngineStatus(p.engine) &&
+        isConversationOrNull(p.conversation) && typeof p.needsModel === "boolean")),
+    "conversation/show": notificationType("conversation/show", params<NotificationMap["conversation/show"]>((p) => isConversationOrNull(p.conversation))),
+    // The state that `init` carries covers a status sent before `ready`
+    "engine/status": notificationType("engine/status", params<NotificationMap["engine/status"]>((p) => isEngineStatus(p.engine)), {beforeReady: "drop"}),
+    "chat/started": notificationType("chat/started", params<NotificationMap["chat/started"]>((p) =>
+        isString(p.streamId) && isString(p.conversationId) && isTurnIndex(p.turnIndex))),
+    // The turn that `chat/done` carries covers a chunk sent before `ready`
+    "chat/chunk": notificationType("chat/chunk", params<NotificationMap["chat/chunk"]>((p) => isString(p.streamId) && isString(p.content)),
+        {beforeReady: "drop"}),
+    "chat/done": notificationType("chat/done", params<NotificationMap["chat/done"]>((p) => isString(p.streamId) && isChatTurn(p.turn))),
+    "chat/error": notificationType("chat/error", params<NotificationMap["chat/error"]>((p) =>
+        isString(p.streamId) && isString(p.message) && typeof p.retryable === "boolean" && isChatTurn(p.turn))),
+    "input/fill": notificationType("input/fill", params<NotificationMap["input/fill"]>((p) => isString(p.text) && typeof p.send === "boolean"))
+} satisfies {[K in keyof NotificationMap]: NotificationType<K, NotificationMap[K]>};
+
+export const chatProtocol = {
+    ready: chatCommands.ready,
+    commands: Object.values(chatCommands),
+    requests: Object.values(chatRequests),
+    notifications: Object.values(chatNotifications)
+};
+
+export type WebviewToExtensionMessage = IncomingToExtension<typeof chatProtocol>;
+export type ExtensionToWebviewMessage = IncomingToWebview<typeof chatProtocol>;
+export type ChatNotificationMessage = NotificationOf<typeof chatProtocol>;
 
 /** Shape check of a message arriving from the webview (untrusted: the webview renders model output). */
 export function isWebviewToExtensionMessage(value: unknown): value is WebviewToExtensionMessage {
-    if (!isObject(value) || typeof value.method !== "string" || !isObject(value.params)) return false;
-    if (value.kind === "command") return commandMethods.has(value.method);
-    if (value.kind === "request") return requestMethods.has(value.method) && typeof value.requestId === "string";
-    return false;
+    return isMessageToExtension(chatProtocol, value);
 }
 
 export function isExtensionToWebviewMessage(value: unknown): value is ExtensionToWebviewMessage {
-    if (!isObject(value) || typeof value.method !== "string") return false;
-    if (value.kind === "notification") return notificationMethods.has(value.method) && isObject(value.params);
-    if (value.kind === "response") return requestMethods.has(value.method) && typeof value.requestId === "string";
-    return false;
+    return isMessageToWebview(chatProtocol, value);
 }
 
-/** Narrows a message to one method: `if (isMethod(message, "chat/send")) message.params.text`. */
-export function isMethod<M extends {method: string}, K extends M["method"]>(
-    message: M, method: K
-): message is Extract<M, {method: K}> {
-    return message.method === method;
-}
+export {isMethod} from "./webviewMessages";

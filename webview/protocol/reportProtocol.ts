@@ -1,15 +1,18 @@
-// The contract between the evaluation report webview and the extension host. Types and plain guards only (no DOM,
-// no Node, no vscode), so it compiles under every tsconfig.
+// The contract between the evaluation report webview and the extension host: types, descriptors and their field
+// guards only (no DOM, no Node, no vscode), so it compiles under every tsconfig. The envelope is webviewMessages.ts's.
 //
-// extension → webview: `report/show` (after `ready`, never before), `report/unavailable` (instead of `report/show`
-// when a restored panel's run files cannot be read), `report/exportResult` (answers one export).
-// webview → extension: `ready` (first), `report/export` (carries a requestId; answered exactly once).
+// extension → webview: `report/show` (the answer to `ready`), `report/unavailable` (instead of `report/show` when a
+// restored panel's run files cannot be read).
+// webview → extension: `ready` (first), the request `report/export` (answered exactly once: the files written).
 // The webview keeps a ReportPanelState with `setState`; the panel's serializer reopens the report from it.
 
 import type {EvalComparison} from "../../server/eval/report/compareEvalRuns";
 import type {EvalReport} from "../../server/eval/report/computeEvalReport";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import type {ReportStrings} from "../report/reportStrings";
+import {isRecord} from "./isRecord";
+import {commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, requestType, type IncomingToExtension,
+    type IncomingToWebview, type NotificationOf} from "./webviewMessages";
 
 export type ExportFormat = "md" | "csv" | "json";
 export const exportFormats: readonly ExportFormat[] = ["md", "csv", "json"];
@@ -36,20 +39,18 @@ export interface ReportPanelState {
     pageIndex?: number
 }
 
-export type ExportResult = {ok: true, paths: string[]} | {ok: false, error: string};
+export interface ExportParams {
+    format: ExportFormat
+}
 
-export type ExtensionToReportMessage =
-    | {method: "report/show", params: ReportShowParams}
-    | {method: "report/unavailable", params: ReportUnavailableParams}
-    | {method: "report/exportResult", params: {requestId: string, result: ExportResult}};
+export interface ExportResult {
+    /** The files written (a CSV per run; one Markdown or JSON file). */
+    paths: string[]
+}
 
-export type ReportToExtensionMessage =
-    | {method: "ready"}
-    | {method: "report/export", params: {requestId: string, format: ExportFormat}};
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value != null;
 const isPathList = (value: unknown): value is string[] =>
     Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string" && item !== "");
+const isOptionalText = (value: unknown): boolean => value == null || typeof value === "string";
 
 /** The state a serializer is handed comes from the webview's storage: anything else is refused, not trusted. */
 export function isReportPanelState(value: unknown): value is ReportPanelState {
@@ -59,25 +60,64 @@ export function isReportPanelState(value: unknown): value is ReportPanelState {
         (value.pageIndex === undefined || (Number.isSafeInteger(value.pageIndex) && (value.pageIndex as number) >= 0));
 }
 
-export function isReportToExtensionMessage(value: unknown): value is ReportToExtensionMessage {
+/**
+ * The fields of a run record the report reads. The score is not checked here: `recordScore` treats anything but a
+ * number in [0, 1] as a failure, as the report on the host does.
+ */
+export function isReportedRunRecord(value: unknown): value is EvalRunRecord {
+    return isRecord(value) && typeof value.itemKey === "string" && typeof value.index === "number" && typeof value.question === "string" &&
+        typeof value.stdAnswer === "string" && typeof value.className === "string" && isOptionalText(value.evalClass) &&
+        isOptionalText(value.answer) && isOptionalText(value.judgeReason) && isOptionalText(value.error);
+}
+
+/** An EvalReport or an EvalComparison, by its kind and the parts the report walks. */
+export function isShownReport(value: unknown): value is EvalReport | EvalComparison {
     if (!isRecord(value)) return false;
-    if (value.method === "ready") return Object.keys(value).length === 1;
-    if (value.method === "report/export") {
-        const params = value.params;
-        return isRecord(params) && typeof params.requestId === "string" && params.requestId !== "" &&
-            exportFormats.includes(params.format as ExportFormat);
-    }
+    if (value.kind === "evalReport")
+        return isRecord(value.run) && Array.isArray(value.classes) && isRecord(value.bootstrap) && isRecord(value.overall);
+    if (value.kind === "evalComparison")
+        return Array.isArray(value.reports) && value.reports.every((report) => isShownReport(report) && report.kind === "evalReport") &&
+            Array.isArray(value.comparisons) && Array.isArray(value.warnings) && isRecord(value.bootstrap);
     return false;
 }
 
+const isStringTable = (value: unknown): value is Record<string, string> =>
+    isRecord(value) && Object.values(value).every((text) => typeof text === "string");
+
+export const reportCommands = {
+    ready: commandType("ready", isNoParams)
+};
+
+export const reportRequests = {
+    export: requestType("report/export",
+        (value: unknown): value is ExportParams => isRecord(value) && exportFormats.includes(value.format as ExportFormat),
+        (value: unknown): value is ExportResult => isRecord(value) && isPathList(value.paths))
+};
+
+export const reportNotifications = {
+    show: notificationType("report/show", (value: unknown): value is ReportShowParams =>
+        isRecord(value) && isShownReport(value.report) && isPathList(value.runFilePaths) && isStringTable(value.strings) &&
+        Array.isArray(value.records) &&
+        value.records.every((run) => Array.isArray(run) && run.every(isReportedRunRecord))),
+    unavailable: notificationType("report/unavailable", (value: unknown): value is ReportUnavailableParams =>
+        isRecord(value) && typeof value.message === "string")
+};
+
+export const reportProtocol = {
+    ready: reportCommands.ready,
+    commands: Object.values(reportCommands),
+    requests: Object.values(reportRequests),
+    notifications: Object.values(reportNotifications)
+};
+
+export type ReportToExtensionMessage = IncomingToExtension<typeof reportProtocol>;
+export type ExtensionToReportMessage = IncomingToWebview<typeof reportProtocol>;
+export type ReportNotificationMessage = NotificationOf<typeof reportProtocol>;
+
+export function isReportToExtensionMessage(value: unknown): value is ReportToExtensionMessage {
+    return isMessageToExtension(reportProtocol, value);
+}
+
 export function isExtensionToReportMessage(value: unknown): value is ExtensionToReportMessage {
-    if (!isRecord(value) || !isRecord(value.params)) return false;
-    if (value.method === "report/show")
-        return isRecord(value.params.report) && Array.isArray(value.params.records) && isPathList(value.params.runFilePaths) &&
-            isRecord(value.params.strings);
-    if (value.method === "report/unavailable")
-        return typeof value.params.message === "string";
-    if (value.method === "report/exportResult")
-        return typeof value.params.requestId === "string" && isRecord(value.params.result);
-    return false;
+    return isMessageToWebview(reportProtocol, value);
 }

@@ -1,5 +1,9 @@
-// The contract between the training view webview and the extension host. Types and plain guards only (no DOM,
-// no Node, no vscode), so it compiles under every tsconfig.
+import {isRecord} from "./isRecord";
+import {commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, type IncomingToExtension,
+    type IncomingToWebview, type NotificationOf} from "./webviewMessages";
+
+// The contract between the training view webview and the extension host: types, descriptors and their field
+// guards only (no DOM, no Node, no vscode), so it compiles under every tsconfig. The envelope is webviewMessages.ts's.
 //
 // One view shows one training job, whoever runs it: the built-in trainer (`belle train run --json-lines`) or an
 // external trainer (Hugging Face Trainer / LLaMA-Factory log lines, locally or under Slurm). Both are turned into
@@ -7,6 +11,7 @@
 //
 // extension → webview: `train/state` (after `ready`, the whole state: on open and on restore), `train/events`
 // (the events since the last message, in order; the host batches them so a fast job does not flood the view).
+// Neither is queued before `ready`: the state sent in answer to it holds everything so far.
 // webview → extension: `ready` (first), `train/action` (a button).
 
 /** One point of a curve. x is the optimizer step counted from the start of the job. */
@@ -58,35 +63,90 @@ export interface TrainingViewState {
 export type TrainingViewAction = "cancel" | "chat" | "evaluate" | "reveal";
 export const trainingViewActions: readonly TrainingViewAction[] = ["cancel", "chat", "evaluate", "reveal"];
 
-export type ExtensionToTrainingViewMessage =
-    /** `actions`: the buttons this host can serve (no "evaluate" when it cannot evaluate a model); each shows when the status allows it. */
-    | {method: "train/state", params: {state: TrainingViewState, strings: Record<string, string>, actions: TrainingViewAction[]}}
-    | {method: "train/events", params: {events: TrainingViewEvent[], elapsedMs: number}};
+export interface TrainingViewStateParams {
+    state: TrainingViewState,
+    strings: Record<string, string>,
+    /** The buttons this host can serve (no "evaluate" when it cannot evaluate a model); each shows when the status allows it. */
+    actions: TrainingViewAction[]
+}
 
-export type TrainingViewToExtensionMessage =
-    | {method: "ready"}
-    | {method: "train/action", params: {action: TrainingViewAction}};
+export interface TrainingViewEventsParams {
+    events: TrainingViewEvent[],
+    elapsedMs: number
+}
 
 export function isTrainingViewAction(value: unknown): value is TrainingViewAction {
     return typeof value === "string" && (trainingViewActions as readonly string[]).includes(value);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
+const isNumber = (value: unknown): value is number => typeof value === "number";
+const isNumberOrNull = (value: unknown): value is number | null => value === null || typeof value === "number";
+const isStringOrNull = (value: unknown): value is string | null => value === null || typeof value === "string";
+const jobStatuses: readonly string[] = ["starting", "running", "saved", "failed", "cancelled"] satisfies TrainingJobStatus[];
+const isJobStatus = (value: unknown): value is TrainingJobStatus => jobStatuses.includes(value as string);
+
+/**
+ * A loss that diverged (NaN, Infinity) crosses postMessage's JSON as null: such a point passes, and
+ * applyTrainingViewEvent drops it (its `Number.isFinite` check), as it did before the message was checked.
+ */
+const isJsonNumber = (value: unknown): value is number => value === null || typeof value === "number";
+
+export function isTrainingPoint(value: unknown): value is TrainingPoint {
+    return isRecord(value) && isJsonNumber(value.step) && isJsonNumber(value.epoch) && isJsonNumber(value.loss) && isNumberOrNull(value.accuracy);
 }
 
-export function isTrainingViewToExtensionMessage(value: unknown): value is TrainingViewToExtensionMessage {
+export function isTrainingViewEvent(value: unknown): value is TrainingViewEvent {
     if (!isRecord(value)) return false;
-    if (value.method === "ready") return Object.keys(value).length === 1;
-    return value.method === "train/action" && isRecord(value.params) && isTrainingViewAction(value.params.action);
+    switch (value.kind) {
+        case "plan": return isNumberOrNull(value.epochs) && isNumberOrNull(value.stepsPerEpoch) && typeof value.validation === "boolean";
+        case "train": return isTrainingPoint(value.point) && isNumberOrNull(value.learningRate) && isNumberOrNull(value.tokensPerSecond);
+        case "validation": return isTrainingPoint(value.point);
+        case "note": return typeof value.text === "string";
+        case "status": return isJobStatus(value.status) && isStringOrNull(value.message) && isStringOrNull(value.outputPath);
+        default: return false;
+    }
+}
+
+export function isTrainingViewState(value: unknown): value is TrainingViewState {
+    return isRecord(value) && typeof value.name === "string" && (value.source === "built-in" || value.source === "external") &&
+        isJobStatus(value.status) && isStringOrNull(value.statusMessage) && isNumberOrNull(value.epochs) &&
+        isNumberOrNull(value.stepsPerEpoch) && typeof value.validation === "boolean" && isJsonNumber(value.step) && isJsonNumber(value.epoch) &&
+        isNumberOrNull(value.tokensPerSecond) && isNumberOrNull(value.learningRate) && isNumber(value.elapsedMs) &&
+        Array.isArray(value.train) && value.train.every(isTrainingPoint) &&
+        Array.isArray(value.validationPoints) && value.validationPoints.every(isTrainingPoint) &&
+        Array.isArray(value.notes) && value.notes.every((note) => typeof note === "string") && isStringOrNull(value.outputPath);
+}
+
+export const trainingViewCommands = {
+    ready: commandType("ready", isNoParams),
+    action: commandType("train/action", (value: unknown): value is {action: TrainingViewAction} => isRecord(value) && isTrainingViewAction(value.action))
+};
+
+export const trainingViewNotifications = {
+    state: notificationType("train/state", (value: unknown): value is TrainingViewStateParams =>
+        isRecord(value) && isTrainingViewState(value.state) && isRecord(value.strings) &&
+        Object.values(value.strings).every((text) => typeof text === "string") &&
+        Array.isArray(value.actions) && value.actions.every(isTrainingViewAction), {beforeReady: "drop"}),
+    events: notificationType("train/events", (value: unknown): value is TrainingViewEventsParams =>
+        isRecord(value) && Array.isArray(value.events) && value.events.every(isTrainingViewEvent) && isNumber(value.elapsedMs),
+    {beforeReady: "drop"})
+};
+
+export const trainingViewProtocol = {
+    ready: trainingViewCommands.ready,
+    commands: Object.values(trainingViewCommands),
+    requests: [],
+    notifications: Object.values(trainingViewNotifications)
+};
+
+export type TrainingViewToExtensionMessage = IncomingToExtension<typeof trainingViewProtocol>;
+export type ExtensionToTrainingViewMessage = IncomingToWebview<typeof trainingViewProtocol>;
+export type TrainingViewNotificationMessage = NotificationOf<typeof trainingViewProtocol>;
+
+export function isTrainingViewToExtensionMessage(value: unknown): value is TrainingViewToExtensionMessage {
+    return isMessageToExtension(trainingViewProtocol, value);
 }
 
 export function isExtensionToTrainingViewMessage(value: unknown): value is ExtensionToTrainingViewMessage {
-    if (!isRecord(value) || !isRecord(value.params)) return false;
-    if (value.method === "train/state")
-        return isRecord(value.params.state) && Array.isArray(value.params.state.train) && isRecord(value.params.strings) &&
-            Array.isArray(value.params.actions) && value.params.actions.every(isTrainingViewAction);
-    if (value.method === "train/events")
-        return Array.isArray(value.params.events) && typeof value.params.elapsedMs === "number";
-    return false;
+    return isMessageToWebview(trainingViewProtocol, value);
 }

@@ -7,45 +7,26 @@ import {recordNotScored, recordScore, type EvalRunRecord} from "../../server/eva
 import type {GoodOrBad, JudgeHumanAgreement} from "../../server/eval/report/JudgeHumanAgreement";
 import {latestRecordPerItem} from "../../server/eval/report/latestRecordPerItem";
 import {reportClassOf} from "../../server/eval/report/ReportClass";
+import {element} from "../dom/element";
+import {svgElement} from "../dom/svgElement";
+import {WebviewMessenger} from "../host/WebviewMessenger";
+import type {VsCodeApi} from "../host/vsCodeApi";
+import {StringTable} from "../l10n/StringTable";
 import {
-    isExtensionToReportMessage, isReportPanelState, type ExportFormat, type ExportResult, type ReportPanelState, type ReportShowParams,
-    type ReportToExtensionMessage
+    isReportPanelState, reportNotifications, reportProtocol, reportRequests, type ExportFormat, type ReportNotificationMessage,
+    type ReportPanelState, type ReportShowParams
 } from "../protocol/reportProtocol";
-import {reportStrings, type ReportStringKey, type ReportStrings} from "./reportStrings";
+import {reportStrings, type ReportStringKey} from "./reportStrings";
 
-export interface ReportVsCodeApi {
-    postMessage(message: ReportToExtensionMessage): void,
-    /** What `setState` saved, kept by VS Code across a reload of the webview or of the window. */
-    getState(): unknown,
-    setState(state: ReportPanelState): void
-}
-
-const svgNamespace = "http://www.w3.org/2000/svg";
 const exportTimeoutMs = 30_000;
 /** Rows in the DOM at once: the eval set has 1,000 items, and a comparison puts every run's text in each row. */
 const itemsPerPage = 100;
 /** Disagreements listed before the rest are only counted: the worst ones come first, and they are what to read. */
 const listedDisagreements = 100;
 
-type Attributes = Record<string, string | number>;
-
 /** Cells longer than this fold to their first `foldedChars` characters (a row printed BELLE's whole standard answers). */
 const longCellChars = 160;
 const foldedChars = 100;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-    const element = document.createElement(tag);
-    if (className != null) element.className = className;
-    if (text != null) element.textContent = text;
-    return element;
-}
-
-function svg(tag: string, attributes: Attributes = {}, text?: string): SVGElement {
-    const element = document.createElementNS(svgNamespace, tag);
-    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-    if (text != null) element.textContent = text;
-    return element;
-}
 
 /** Case-insensitive, width-insensitive (full-width Ａ matches a), and safe for CJK: no word boundaries involved. */
 export function normalizeForSearch(text: string): string {
@@ -78,7 +59,8 @@ type ItemRow = {
 };
 
 export class ReportApp {
-    private _strings: ReportStrings = {...reportStrings};
+    private readonly _strings = new StringTable<ReportStringKey>(reportStrings);
+    private readonly _messenger: WebviewMessenger<typeof reportProtocol>;
     private _rows: ItemRow[] = [];
     /** The rows that pass the class filter and the search, in order; a page is a slice of them. */
     private _matching: ItemRow[] = [];
@@ -92,33 +74,28 @@ export class ReportApp {
     private _countLabel: HTMLElement | undefined;
     private _pager: {nav: HTMLElement, range: HTMLElement, previous: HTMLButtonElement, next: HTMLButtonElement} | undefined;
     private _status: HTMLElement | undefined;
-    private readonly _pending = new Map<string, ReturnType<typeof setTimeout>>();
-    private _nextRequest = 0;
 
-    public constructor(private readonly _root: HTMLElement, private readonly _vscode: ReportVsCodeApi) {}
+    /** `_vscode`'s state is what `setState` saved, kept by VS Code across a reload of the webview or of the window. */
+    public constructor(private readonly _root: HTMLElement, private readonly _vscode: VsCodeApi) {
+        this._messenger = new WebviewMessenger(_vscode, reportProtocol, (message) => this._onNotification(message));
+    }
 
     public start(): void {
-        this._root.replaceChildren(el("p", "report-waiting", this._strings.waiting));
-        window.addEventListener("message", (event: MessageEvent) => this._onMessage(event.data));
-        this._vscode.postMessage({method: "ready"});
+        this._root.replaceChildren(element("p", {className: "report-waiting", text: this._t("waiting")}));
+        this._messenger.start({});
     }
 
     private _t(key: ReportStringKey, ...args: Array<string | number>): string {
-        return this._strings[key].replace(/\{(\d+)\}/g, (match, index: string) => {
-            const value = args[Number(index)];
-            return value == null ? match : String(value);
-        });
+        return this._strings.t(key, args);
     }
 
-    private _onMessage(data: unknown): void {
-        if (!isExtensionToReportMessage(data)) return;
-        if (data.method === "report/show") this._show(data.params);
-        else if (data.method === "report/unavailable") this._showUnavailable(data.params.message);
-        else this._onExportResult(data.params.requestId, data.params.result);
+    private _onNotification(message: ReportNotificationMessage): void {
+        if (reportNotifications.show.is(message)) this._show(message.params);
+        else if (reportNotifications.unavailable.is(message)) this._showUnavailable(message.params.message);
     }
 
     private _show({report, records, runFilePaths, strings}: ReportShowParams): void {
-        this._strings = {...reportStrings, ...strings};
+        this._strings.configure(strings);
         const summaries = report.kind === "evalReport" ? [report.run] : report.reports.map((runReport) => runReport.run);
         this._runLabels = summaries.map((summary, index) => this._runLabel(summary, index));
         this._rows = buildRows(records);
@@ -130,7 +107,7 @@ export class ReportApp {
         this._classFilter = resumed?.classFilter ?? "";
         this._query = resumed?.query ?? "";
         this._pageIndex = resumed?.pageIndex ?? 0;
-        const app = el("div", "report");
+        const app = element("div", {className: "report"});
         app.append(this._header(report, summaries), this._exportBar());
         if (report.kind === "evalReport") app.append(...this._reportSections(report));
         else app.append(...this._comparisonSections(report));
@@ -143,13 +120,14 @@ export class ReportApp {
 
     /** A restored panel whose run files cannot be read: the extension's reason instead of the report. */
     private _showUnavailable(message: string): void {
-        const notice = el("p", "report-unavailable", message);
+        const notice = element("p", {className: "report-unavailable", text: message});
         notice.setAttribute("role", "alert");
         this._root.replaceChildren(notice);
     }
 
     private _saveState(): void {
-        this._vscode.setState({runFilePaths: this._runFilePaths, classFilter: this._classFilter, query: this._query, pageIndex: this._pageIndex});
+        const state: ReportPanelState = {runFilePaths: this._runFilePaths, classFilter: this._classFilter, query: this._query, pageIndex: this._pageIndex};
+        this._vscode.setState(state);
     }
 
     private _runLabel(summary: EvalRunSummary, index: number): string {
@@ -157,22 +135,22 @@ export class ReportApp {
     }
 
     private _header(report: EvalReport | EvalComparison, summaries: EvalRunSummary[]): HTMLElement {
-        const header = el("header", "report-header");
-        header.append(el("h1", undefined, this._t(report.kind === "evalReport" ? "reportTitle" : "comparisonTitle")));
-        const list = el("dl", "run-summary");
+        const header = element("header", {className: "report-header"});
+        header.append(element("h1", {text: this._t(report.kind === "evalReport" ? "reportTitle" : "comparisonTitle")}));
+        const list = element("dl", {className: "run-summary"});
         summaries.forEach((summary, index) => {
             const role = report.kind === "evalReport" ? "" : ` (${this._t(index === 0 ? "baseline" : "candidate")})`;
-            list.append(el("dt", undefined, this._t("runLabel", index + 1) + role));
-            list.append(el("dd", undefined, `${this._t("model")}: ${summary.model} · ${this._t("judge")}: ${summary.judge}` +
-                (summary.runId != null ? ` · ${summary.runId}` : "")));
+            list.append(element("dt", {text: this._t("runLabel", index + 1) + role}));
+            list.append(element("dd", {text: `${this._t("model")}: ${summary.model} · ${this._t("judge")}: ${summary.judge}` +
+                (summary.runId != null ? ` · ${summary.runId}` : "")}));
         });
         header.append(list);
         if (report.kind === "evalComparison" && report.warnings.length > 0) {
-            const warnings = el("div", "report-warnings");
+            const warnings = element("div", {className: "report-warnings"});
             warnings.setAttribute("role", "note");
-            warnings.append(el("strong", undefined, this._t("warnings")));
-            const ul = el("ul");
-            for (const warning of report.warnings) ul.append(el("li", undefined, warning));
+            warnings.append(element("strong", {text: this._t("warnings")}));
+            const ul = element("ul");
+            for (const warning of report.warnings) ul.append(element("li", {text: warning}));
             warnings.append(ul);
             header.append(warnings);
         }
@@ -180,40 +158,32 @@ export class ReportApp {
     }
 
     private _exportBar(): HTMLElement {
-        const bar = el("div", "export-bar");
+        const bar = element("div", {className: "export-bar"});
         const formats: Array<[ExportFormat, ReportStringKey]> = [["md", "exportMarkdown"], ["csv", "exportCsv"], ["json", "exportJson"]];
         for (const [format, key] of formats) {
-            const button = el("button", "export-button", this._t(key));
+            const button = element("button", {className: "export-button", text: this._t(key)});
             button.type = "button";
             button.dataset.format = format;
-            button.addEventListener("click", () => this._export(format));
+            button.addEventListener("click", () => void this._export(format));
             bar.append(button);
         }
-        this._status = el("span", "export-status");
+        this._status = element("span", {className: "export-status"});
         this._status.setAttribute("role", "status");
         bar.append(this._status);
         return bar;
     }
 
-    private _export(format: ExportFormat): void {
-        const requestId = `export-${++this._nextRequest}`;
-        this._pending.set(requestId, setTimeout(() => this._onExportResult(requestId, {ok: false, error: "timeout"}), exportTimeoutMs));
-        this._vscode.postMessage({method: "report/export", params: {requestId, format}});
-    }
-
-    private _onExportResult(requestId: string, result: ExportResult): void {
-        const timer = this._pending.get(requestId);
-        if (timer == null) return;
-        clearTimeout(timer);
-        this._pending.delete(requestId);
+    private async _export(format: ExportFormat): Promise<void> {
+        const outcome = await this._messenger.request(reportRequests.export, {format}, exportTimeoutMs);
         if (this._status == null) return;
-        this._status.textContent = result.ok ? this._t("exported", result.paths.join(", ")) : this._t("exportFailed", result.error);
-        this._status.classList.toggle("error", !result.ok);
+        this._status.textContent = outcome.ok ? this._t("exported", outcome.result.paths.join(", "))
+            : this._t("exportFailed", outcome.timedOut ? "timeout" : outcome.error);
+        this._status.classList.toggle("error", !outcome.ok);
     }
 
     private _reportSections(report: EvalReport): HTMLElement[] {
         const level = Math.round(report.bootstrap.confidenceLevel * 100);
-        const summary = el("section", "summary");
+        const summary = element("section", {className: "summary"});
         const table = this._table([this._t("metric"), this._t("mean"), this._t("ciLevel", level), this._t("scoredItems")]);
         const row = (label: string, estimate: ScoreEstimate) =>
             this._row(table.body, [label, formatScore(estimate.mean), formatCi(estimate.ci), String(estimate.scoredCount)], "metric-row");
@@ -224,8 +194,8 @@ export class ReportApp {
         row(this._t("itemMean"), report.itemMean);
         summary.append(table.table);
 
-        const byClass = el("section", "by-class");
-        byClass.append(el("h2", undefined, this._t("byClass")));
+        const byClass = element("section", {className: "by-class"});
+        byClass.append(element("h2", {text: this._t("byClass")}));
         const classTable = this._table([this._t("className"), this._t("itemCount"), this._t("scoredCount"), this._t("failedCount"),
             this._t("mean"), this._t("ciLevel", level)]);
         for (const classScore of report.classes)
@@ -239,7 +209,7 @@ export class ReportApp {
     private _comparisonSections(comparison: EvalComparison): HTMLElement[] {
         const sections: HTMLElement[] = [];
         const level = Math.round(comparison.bootstrap.confidenceLevel * 100);
-        const summary = el("section", "summary");
+        const summary = element("section", {className: "summary"});
         const table = this._table([this._t("metric"), ...this._runLabels.map((label) => label)]);
         const metric = (label: string, pick: (report: EvalReport) => ScoreEstimate) =>
             this._row(table.body, [label, ...comparison.reports.map((report) => {
@@ -256,8 +226,8 @@ export class ReportApp {
         for (const report of comparison.reports)
             for (const classScore of report.classes)
                 if (!classOrder.some((entry) => entry.key === classScore.key)) classOrder.push({key: classScore.key, label: classScore.className});
-        const chartSection = el("section", "by-class");
-        chartSection.append(el("h2", undefined, this._t("byClass")));
+        const chartSection = element("section", {className: "by-class"});
+        chartSection.append(element("h2", {text: this._t("byClass")}));
         chartSection.append(this._barChart(classOrder.map(({key, label}) => ({
             label,
             values: comparison.reports.map((report) => report.classes.find((classScore) => classScore.key === key) ?? null)
@@ -265,9 +235,8 @@ export class ReportApp {
         sections.push(chartSection);
 
         for (const runComparison of comparison.comparisons) {
-            const section = el("section", "delta");
-            section.append(el("h2", undefined,
-                `${this._runLabels[runComparison.candidateIndex] ?? ""} − ${this._runLabels[0] ?? ""}`));
+            const section = element("section", {className: "delta"});
+            section.append(element("h2", {text: `${this._runLabels[runComparison.candidateIndex] ?? ""} − ${this._runLabels[0] ?? ""}`}));
             const deltas = this._table([this._t("className"), this._t("baseline"), this._t("candidate"), this._t("delta"),
                 this._t("ciLevel", level), this._t("winTieLoss"), this._t("pValue")]);
             const deltaRow = (label: string, estimate: DeltaEstimate, outcomes: WinTieLoss | null, p: number | null, className: string) => {
@@ -297,8 +266,8 @@ export class ReportApp {
     }
 
     private _agreementSection(agreement: JudgeHumanAgreement, runLabel: string | null, questions: ReadonlyMap<string, string>): HTMLElement {
-        const section = el("section", "agreement");
-        section.append(el("h2", undefined, runLabel == null ? this._t("agreementHeading") : `${this._t("agreementHeading")} · ${runLabel}`));
+        const section = element("section", {className: "agreement"});
+        section.append(element("h2", {text: runLabel == null ? this._t("agreementHeading") : `${this._t("agreementHeading")} · ${runLabel}`}));
         const {spearman, kappa} = agreement;
         const statistic = (value: number | null, reason: UndefinedReason) =>
             value != null ? value.toFixed(3) : reason == null ? "—" : `— (${this._t(undefinedReasonKeys[reason])})`;
@@ -316,18 +285,18 @@ export class ReportApp {
         matrix.table.classList.add("agreement-table");
         this._row(matrix.body, [this._t("judgeGood"), String(counts.judgeGoodHumanGood), String(counts.judgeGoodHumanBad)], "judge-good");
         this._row(matrix.body, [this._t("judgeBad"), String(counts.judgeBadHumanGood), String(counts.judgeBadHumanBad)], "judge-bad");
-        section.append(stats.table, matrix.table, el("p", "agreement-note", this._t("agreementNote", agreement.goodThreshold)));
+        section.append(stats.table, matrix.table, element("p", {className: "agreement-note", text: this._t("agreementNote", agreement.goodThreshold)}));
         const {ratedOtherAnswer, notScored} = agreement.skipped;
         if (ratedOtherAnswer + notScored > 0)
-            section.append(el("p", "agreement-note agreement-skipped", this._t("agreementSkipped", ratedOtherAnswer, notScored)));
+            section.append(element("p", {className: "agreement-note agreement-skipped", text: this._t("agreementSkipped", ratedOtherAnswer, notScored)}));
 
         const {disagreements} = agreement;
-        section.append(el("h3", undefined, this._t("disagreementsHeading", disagreements.length)));
+        section.append(element("h3", {text: this._t("disagreementsHeading", disagreements.length)}));
         if (disagreements.length === 0) {
-            section.append(el("p", "agreement-note no-disagreements", this._t("noDisagreements")));
+            section.append(element("p", {className: "agreement-note no-disagreements", text: this._t("noDisagreements")}));
             return section;
         }
-        section.append(el("p", "agreement-note", this._t("disagreementsNote", agreement.disagreementGap)));
+        section.append(element("p", {className: "agreement-note", text: this._t("disagreementsNote", agreement.disagreementGap)}));
         const verdict = (call: GoodOrBad) => this._t(call === "good" ? "verdictGood" : "verdictBad");
         const list = this._table([this._t("className"), this._t("question"), this._t("judgeScore"), this._t("humanScore"),
             this._t("humanVerdict"), this._t("gap")]);
@@ -339,7 +308,7 @@ export class ReportApp {
         }
         section.append(list.table);
         if (disagreements.length > listedDisagreements)
-            section.append(el("p", "agreement-note", this._t("moreDisagreements", disagreements.length - listedDisagreements)));
+            section.append(element("p", {className: "agreement-note", text: this._t("moreDisagreements", disagreements.length - listedDisagreements)}));
         return section;
     }
 
@@ -352,36 +321,36 @@ export class ReportApp {
         const legendHeight = this._runLabels.length > 0 ? legendRowHeight * Math.min(seriesCount, this._runLabels.length) + 6 : 0;
         const height = plotHeight + axisHeight + legendHeight;
         const width = labelWidth + plotWidth + valueWidth;
-        const chart = svg("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
-        chart.append(svg("title", {}, this._t("byClass")));
+        const chart = svgElement("svg", {class: "bar-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img"});
+        chart.append(svgElement("title", {}, this._t("byClass")));
         for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
             const x = labelWidth + tick * plotWidth;
-            chart.append(svg("line", {class: "grid", x1: x, x2: x, y1: 0, y2: plotHeight}));
-            chart.append(svg("text", {class: "axis-tick", x, y: plotHeight + 12, "text-anchor": "middle"}, String(tick)));
+            chart.append(svgElement("line", {class: "grid", x1: x, x2: x, y1: 0, y2: plotHeight}));
+            chart.append(svgElement("text", {class: "axis-tick", x, y: plotHeight + 12, "text-anchor": "middle"}, String(tick)));
         }
-        chart.append(svg("line", {class: "axis", x1: labelWidth, x2: labelWidth + plotWidth, y1: plotHeight, y2: plotHeight}));
-        chart.append(svg("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
+        chart.append(svgElement("line", {class: "axis", x1: labelWidth, x2: labelWidth + plotWidth, y1: plotHeight, y2: plotHeight}));
+        chart.append(svgElement("text", {class: "axis-label", x: labelWidth + plotWidth / 2, y: plotHeight + 28, "text-anchor": "middle"}, this._t("axisLabel")));
         this._runLabels.slice(0, seriesCount).forEach((label, series) => {
             const y = plotHeight + axisHeight + series * legendRowHeight;
-            chart.append(svg("rect", {class: `legend-swatch series-${series % 4}`, x: labelWidth, y, width: 12, height: 12}));
-            chart.append(svg("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
+            chart.append(svgElement("rect", {class: `legend-swatch series-${series % 4}`, x: labelWidth, y, width: 12, height: 12}));
+            chart.append(svgElement("text", {class: "legend-label", x: labelWidth + 18, y: y + 6, "dominant-baseline": "middle"}, label));
         });
         groups.forEach((group, groupIndex) => {
             const top = groupGap + groupIndex * (groupHeight + groupGap);
-            chart.append(svg("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
+            chart.append(svgElement("text", {class: "bar-label", x: labelWidth - 6, y: top + groupHeight / 2, "text-anchor": "end", "dominant-baseline": "middle"}, group.label));
             group.values.forEach((estimate, series) => {
                 const y = top + series * (barHeight + gap);
                 const mean = estimate?.mean ?? null;
-                const bar = svg("rect", {class: `bar series-${series % 4}`, x: labelWidth, y, height: barHeight,
+                const bar = svgElement("rect", {class: `bar series-${series % 4}`, x: labelWidth, y, height: barHeight,
                     width: mean == null ? 0 : Math.max(0, Math.min(1, mean)) * plotWidth});
                 bar.setAttribute("data-class", group.label);
-                bar.append(svg("title", {}, `${this._runLabels[series] ?? ""} ${group.label}: ${formatScore(mean)} ${formatCi(estimate?.ci ?? null)}`));
+                bar.append(svgElement("title", {}, `${this._runLabels[series] ?? ""} ${group.label}: ${formatScore(mean)} ${formatCi(estimate?.ci ?? null)}`));
                 chart.append(bar);
                 if (estimate?.ci != null) {
                     const middle = y + barHeight / 2;
-                    chart.append(svg("line", {class: "whisker", x1: labelWidth + estimate.ci.low * plotWidth, x2: labelWidth + estimate.ci.high * plotWidth, y1: middle, y2: middle}));
+                    chart.append(svgElement("line", {class: "whisker", x1: labelWidth + estimate.ci.low * plotWidth, x2: labelWidth + estimate.ci.high * plotWidth, y1: middle, y2: middle}));
                 }
-                chart.append(svg("text", {class: "bar-value", x: labelWidth + plotWidth + 6, y: y + barHeight / 2, "dominant-baseline": "middle"},
+                chart.append(svgElement("text", {class: "bar-value", x: labelWidth + plotWidth + 6, y: y + barHeight / 2, "dominant-baseline": "middle"},
                     mean == null ? this._t("notScored") : formatScore(mean)));
             });
         });
@@ -389,10 +358,10 @@ export class ReportApp {
     }
 
     private _itemsSection(report: EvalReport | EvalComparison): HTMLElement[] {
-        const section = el("section", "items");
-        section.append(el("h2", undefined, this._t("itemsHeading")));
-        const controls = el("div", "item-controls");
-        const select = el("select", "class-filter");
+        const section = element("section", {className: "items"});
+        section.append(element("h2", {text: this._t("itemsHeading")}));
+        const controls = element("div", {className: "item-controls"});
+        const select = element("select", {className: "class-filter"});
         select.setAttribute("aria-label", this._t("className"));
         select.append(new Option(this._t("allClasses"), ""));
         const classes = report.kind === "evalReport" ? report.classes : report.reports.flatMap((runReport) => runReport.classes);
@@ -405,7 +374,7 @@ export class ReportApp {
         select.value = this._classFilter;
         this._classFilter = select.value; // "" when a saved class is no longer in the report
         select.addEventListener("change", () => { this._classFilter = select.value; this._onFilterChange(); });
-        const search = el("input", "item-search");
+        const search = element("input", {className: "item-search"});
         search.type = "search";
         search.placeholder = this._t("searchPlaceholder");
         search.setAttribute("aria-label", this._t("searchPlaceholder"));
@@ -417,7 +386,7 @@ export class ReportApp {
             this._onFilterChange();
         });
         search.addEventListener("compositionend", () => { this._query = search.value; this._onFilterChange(); });
-        this._countLabel = el("span", "item-count");
+        this._countLabel = element("span", {className: "item-count"});
         this._countLabel.setAttribute("role", "status");
         controls.append(select, search, this._countLabel);
 
@@ -434,16 +403,16 @@ export class ReportApp {
     }
 
     private _pagerBar(): HTMLElement {
-        const nav = el("nav", "item-pager");
+        const nav = element("nav", {className: "item-pager"});
         nav.setAttribute("aria-label", this._t("itemPages"));
         const button = (className: string, key: ReportStringKey, step: number) => {
-            const pageButton = el("button", className, this._t(key));
+            const pageButton = element("button", {className, text: this._t(key)});
             pageButton.type = "button";
             pageButton.addEventListener("click", () => this._goToPage(this._pageIndex + step));
             return pageButton;
         };
         const previous = button("page-previous", "previousPage", -1);
-        const range = el("span", "page-range");
+        const range = element("span", {className: "page-range"});
         range.setAttribute("aria-live", "polite");
         const next = button("page-next", "nextPage", 1);
         nav.append(previous, range, next);
@@ -484,29 +453,29 @@ export class ReportApp {
         const page = matching.slice(first, first + itemsPerPage);
         const multi = this._runLabels.length > 1;
         const rows = page.map((row) => {
-            const tr = el("tr", "item-row");
+            const tr = element("tr", {className: "item-row"});
             tr.dataset.itemKey = row.itemKey;
             const failed = row.runs.some((record) => record != null && recordScore(record) == null && !recordNotScored(record));
             if (failed) tr.classList.add("failed");
-            tr.append(el("td", "cell-class", row.className), this._longCell("td", "cell-question", row.question), this._longCell("td", "cell-std", row.stdAnswer));
+            tr.append(element("td", {className: "cell-class", text: row.className}), this._longCell("td", "cell-question", row.question), this._longCell("td", "cell-std", row.stdAnswer));
             if (multi) for (const record of row.runs) tr.append(this._runCell(record));
             else {
                 const record = row.runs[0] ?? null;
                 const score = record == null ? null : recordScore(record);
                 tr.append(this._longCell("td", "cell-answer", record?.answer ?? ""));
-                const scoreCell = el("td", "cell-score");
+                const scoreCell = element("td", {className: "cell-score"});
                 if (score != null) scoreCell.textContent = formatScore(score);
                 else if (record != null) scoreCell.append(this._noScoreBadge(record));
                 tr.append(scoreCell);
                 const reason = this._longCell("td", "cell-reason", record?.judgeReason ?? "");
-                if (record != null && score == null && record.error != null && !recordNotScored(record)) reason.append(el("div", "item-error", record.error));
+                if (record != null && score == null && record.error != null && !recordNotScored(record)) reason.append(element("div", {className: "item-error", text: record.error}));
                 tr.append(reason);
             }
             return tr;
         });
         if (rows.length === 0) {
-            const tr = el("tr", "no-items");
-            const td = el("td", undefined, this._t("noItems"));
+            const tr = element("tr", {className: "no-items"});
+            const td = element("td", {text: this._t("noItems")});
             td.colSpan = multi ? 3 + this._runLabels.length : 6;
             tr.append(td);
             rows.push(tr);
@@ -522,55 +491,55 @@ export class ReportApp {
     }
 
     private _runCell(record: EvalRunRecord | null): HTMLTableCellElement {
-        const td = el("td", "cell-run");
+        const td = element("td", {className: "cell-run"});
         if (record == null) return td;
         const score = recordScore(record);
-        const head = el("div", "run-score");
+        const head = element("div", {className: "run-score"});
         if (score != null) head.textContent = formatScore(score);
         else head.append(this._noScoreBadge(record));
         td.append(head, this._longCell("div", "cell-answer", record.answer ?? ""), this._longCell("div", "cell-reason", record.judgeReason ?? ""));
-        if (score == null && record.error != null && !recordNotScored(record)) td.append(el("div", "item-error", record.error));
+        if (score == null && record.error != null && !recordNotScored(record)) td.append(element("div", {className: "item-error", text: record.error}));
         return td;
     }
 
     /** "Failed" for an item whose generation or judge failed; "not scored" for one the reference judge cannot score. */
     private _noScoreBadge(record: EvalRunRecord): HTMLElement {
-        if (!recordNotScored(record)) return el("span", "failed-badge", this._t("failedMark"));
-        const badge = el("span", "not-scored-badge", this._t("notScored"));
+        if (!recordNotScored(record)) return element("span", {className: "failed-badge", text: this._t("failedMark")});
+        const badge = element("span", {className: "not-scored-badge", text: this._t("notScored")});
         badge.title = this._t("notScoredTitle");
         return badge;
     }
 
     /** A cell whose long text (a whole standard answer, an essay) is folded to its start, with the rest on request. */
     private _longCell<K extends "td" | "div">(tag: K, className: string, text: string): HTMLElementTagNameMap[K] {
-        const cell = el(tag, className);
+        const cell = element(tag, {className: className});
         if (text.length <= longCellChars) {
             cell.textContent = text;
             return cell;
         }
-        const details = el("details", "long-text");
-        const summary = el("summary", undefined, `${text.slice(0, foldedChars)}…`);
+        const details = element("details", {className: "long-text"});
+        const summary = element("summary", {text: `${text.slice(0, foldedChars)}…`});
         summary.title = this._t("showAll", text.length);
-        details.append(summary, el("div", "long-text-full", text));
+        details.append(summary, element("div", {className: "long-text-full", text}));
         details.addEventListener("toggle", () => { summary.textContent = details.open ? text.slice(0, foldedChars) : `${text.slice(0, foldedChars)}…`; });
         cell.append(details);
         return cell;
     }
 
     private _table(headers: string[]): {table: HTMLTableElement, body: HTMLTableSectionElement} {
-        const table = el("table");
-        const head = el("thead");
-        const tr = el("tr");
-        for (const header of headers) tr.append(el("th", undefined, header));
+        const table = element("table");
+        const head = element("thead");
+        const tr = element("tr");
+        for (const header of headers) tr.append(element("th", {text: header}));
         head.append(tr);
-        const body = el("tbody");
+        const body = element("tbody");
         table.append(head, body);
         return {table, body};
     }
 
     private _row(body: HTMLTableSectionElement, cells: string[], className: string): HTMLTableRowElement {
-        const tr = el("tr", className);
-        for (const cell of cells) tr.append(el("td", undefined, cell));
+        const tr = element("tr", {className: className});
+        for (const cell of cells) tr.append(element("td", {text: cell}));
         body.append(tr);
         return tr;
     }

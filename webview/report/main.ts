@@ -1,7 +1,5 @@
 import "./report.css";
-import {ReportApp, type ReportVsCodeApi} from "./ReportApp";
-
-declare function acquireVsCodeApi(): ReportVsCodeApi;
+import {ReportApp} from "./ReportApp";
 
 const root = document.getElementById("belle-report");
 if (root == null) throw new Error("the report HTML lacks #belle-report");

@@ -1,29 +1,22 @@
 // The training view: one job's status, figures, loss and accuracy curves, notes and buttons. The job's name, notes
 // and messages are untrusted (a trainer's log lines, a file name): every piece goes in with textContent, never
 // innerHTML. The DOM is built once per `train/state`; events only update it.
+import {element} from "../dom/element";
+import {WebviewMessenger} from "../host/WebviewMessenger";
+import type {VsCodeApi} from "../host/vsCodeApi";
+import {StringTable} from "../l10n/StringTable";
 import {
-    isExtensionToTrainingViewMessage, type TrainingJobStatus, type TrainingViewAction, type TrainingViewState,
-    type TrainingViewToExtensionMessage
+    trainingViewCommands, trainingViewNotifications, trainingViewProtocol, type TrainingJobStatus, type TrainingViewAction,
+    type TrainingViewNotificationMessage, type TrainingViewState
 } from "../protocol/trainProtocol";
 import {applyTrainingViewEvent, isFinishedTrainingStatus, totalTrainingSteps} from "../protocol/trainingViewState";
 import {drawLineChart, type ChartSeries} from "./drawLineChart";
-import {trainingViewStrings, type TrainingViewStringKey, type TrainingViewStrings} from "./trainingViewStrings";
-
-export interface TrainingViewVsCodeApi {
-    postMessage(message: TrainingViewToExtensionMessage): void
-}
+import {trainingViewStrings, type TrainingViewStringKey} from "./trainingViewStrings";
 
 const statusKeys: Record<TrainingJobStatus, TrainingViewStringKey> = {
     starting: "statusStarting", running: "statusRunning", saved: "statusSaved", failed: "statusFailed", cancelled: "statusCancelled"
 };
 const actionKeys: Record<TrainingViewAction, TrainingViewStringKey> = {cancel: "cancel", chat: "chat", evaluate: "evaluate", reveal: "reveal"};
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-    const element = document.createElement(tag);
-    if (className != null) element.className = className;
-    if (text != null) element.textContent = text;
-    return element;
-}
 
 function formatDuration(ms: number): string {
     const seconds = Math.max(0, Math.round(ms / 1000));
@@ -38,7 +31,8 @@ const formatShare = (value: number) => `${Math.round(value * 100)}%`;
 type Figures = Record<"step" | "epoch" | "tokensPerSecond" | "eta" | "elapsed" | "learningRate" | "loss", HTMLElement>;
 
 export class TrainApp {
-    private _strings: TrainingViewStrings = {...trainingViewStrings};
+    private readonly _strings = new StringTable<TrainingViewStringKey>(trainingViewStrings);
+    private readonly _messenger: WebviewMessenger<typeof trainingViewProtocol>;
     private _state: TrainingViewState | null = null;
     private _actions: TrainingViewAction[] = [];
     private _view: {
@@ -49,35 +43,32 @@ export class TrainApp {
     /** An action the user asked for and the host has not answered with a new status yet: its button stays disabled. */
     private readonly _requested = new Set<TrainingViewAction>();
 
-    public constructor(private readonly _root: HTMLElement, private readonly _vscode: TrainingViewVsCodeApi) {}
+    public constructor(private readonly _root: HTMLElement, api: VsCodeApi) {
+        this._messenger = new WebviewMessenger(api, trainingViewProtocol, (message) => this._onNotification(message));
+    }
 
     public start(): void {
-        this._root.replaceChildren(el("p", "train-waiting", this._strings.waiting));
-        window.addEventListener("message", (event: MessageEvent) => this._onMessage(event.data));
-        this._vscode.postMessage({method: "ready"});
+        this._root.replaceChildren(element("p", {className: "train-waiting", text: this._t("waiting")}));
+        this._messenger.start({});
     }
 
     private _t(key: TrainingViewStringKey, ...args: Array<string | number>): string {
-        return this._strings[key].replace(/\{(\d+)\}/g, (match, index: string) => {
-            const value = args[Number(index)];
-            return value == null ? match : String(value);
-        });
+        return this._strings.t(key, args);
     }
 
-    private _onMessage(data: unknown): void {
-        if (!isExtensionToTrainingViewMessage(data)) return;
-        if (data.method === "train/state") {
-            this._strings = {...trainingViewStrings, ...data.params.strings};
-            this._state = data.params.state;
-            this._actions = data.params.actions;
+    private _onNotification(message: TrainingViewNotificationMessage): void {
+        if (trainingViewNotifications.state.is(message)) {
+            this._strings.configure(message.params.strings);
+            this._state = message.params.state;
+            this._actions = message.params.actions;
             this._requested.clear();
             this._build();
-        } else {
+        } else if (trainingViewNotifications.events.is(message)) {
             const state = this._state;
             if (state == null) return;
             const status = state.status;
-            for (const event of data.params.events) applyTrainingViewEvent(state, event);
-            state.elapsedMs = data.params.elapsedMs;
+            for (const event of message.params.events) applyTrainingViewEvent(state, event);
+            state.elapsedMs = message.params.elapsedMs;
             if (state.status !== status) this._requested.clear();
         }
         this._render();
@@ -85,19 +76,19 @@ export class TrainApp {
 
     private _build(): void {
         const state = this._state!;
-        const header = el("header", "train-header");
-        const title = el("h1", "train-name", state.name);
-        const status = el("span", "train-status");
+        const header = element("header", {className: "train-header"});
+        const title = element("h1", {className: "train-name", text: state.name});
+        const status = element("span", {className: "train-status"});
         status.setAttribute("role", "status");
         header.append(title, status);
-        const message = el("p", "train-message");
+        const message = element("p", {className: "train-message"});
 
-        const figureList = el("dl", "train-figures");
+        const figureList = element("dl", {className: "train-figures"});
         const figure = (key: TrainingViewStringKey, name: string) => {
-            const item = el("div", "train-figure");
-            const value = el("dd");
+            const item = element("div", {className: "train-figure"});
+            const value = element("dd");
             value.dataset.figure = name;
-            item.append(el("dt", undefined, this._t(key)), value);
+            item.append(element("dt", {text: this._t(key)}), value);
             figureList.append(item);
             return value;
         };
@@ -107,15 +98,15 @@ export class TrainApp {
             elapsed: figure("elapsed", "elapsed"), eta: figure("eta", "eta")
         };
 
-        const bar = el("div", "train-actions");
+        const bar = element("div", {className: "train-actions"});
         const buttons = new Map<TrainingViewAction, HTMLButtonElement>();
         for (const action of this._actions) {
-            const button = el("button", `train-action${action === "cancel" ? "" : " secondary"}`, this._t(actionKeys[action]));
+            const button = element("button", {className: `train-action${action === "cancel" ? "" : " secondary"}`, text: this._t(actionKeys[action])});
             button.type = "button";
             button.dataset.action = action;
             button.addEventListener("click", () => {
                 this._requested.add(action);
-                this._vscode.postMessage({method: "train/action", params: {action}});
+                this._messenger.command(trainingViewCommands.action, {action});
                 this._render();
             });
             bar.append(button);
@@ -130,21 +121,21 @@ export class TrainApp {
         };
         const lossChart = chart("loss-chart");
         lossChart.setAttribute("aria-label", this._t("lossChart"));
-        const legend = el("ul", "chart-legend");
-        const lossSection = el("section", "train-chart-section");
-        lossSection.append(el("h2", undefined, this._t("lossChart")), legend, lossChart);
+        const legend = element("ul", {className: "chart-legend"});
+        const lossSection = element("section", {className: "train-chart-section"});
+        lossSection.append(element("h2", {text: this._t("lossChart")}), legend, lossChart);
         const accuracyChart = chart("accuracy-chart");
         accuracyChart.setAttribute("aria-label", this._t("accuracyChart"));
-        const accuracyLegend = el("ul", "chart-legend");
-        const accuracySection = el("section", "train-chart-section");
-        accuracySection.append(el("h2", undefined, this._t("accuracyChart")), accuracyLegend, accuracyChart);
+        const accuracyLegend = element("ul", {className: "chart-legend"});
+        const accuracySection = element("section", {className: "train-chart-section"});
+        accuracySection.append(element("h2", {text: this._t("accuracyChart")}), accuracyLegend, accuracyChart);
 
-        const notesSection = el("section", "train-notes");
-        const notes = el("ul");
-        notesSection.append(el("h2", undefined, this._t("notes")), notes);
+        const notesSection = element("section", {className: "train-notes"});
+        const notes = element("ul");
+        notesSection.append(element("h2", {text: this._t("notes")}), notes);
 
         this._view = {status, message, figures, buttons, lossChart, accuracyChart, accuracySection, legend, accuracyLegend, notesSection, notes};
-        const app = el("div", "train");
+        const app = element("div", {className: "train"});
         app.append(header, message, figureList, bar, lossSection, accuracySection, notesSection);
         this._root.replaceChildren(app);
     }
@@ -213,13 +204,13 @@ export class TrainApp {
 
         view.notesSection.hidden = state.notes.length === 0;
         if (view.notes.childElementCount !== state.notes.length || view.notes.lastElementChild?.textContent !== state.notes.at(-1))
-            view.notes.replaceChildren(...state.notes.map((note) => el("li", undefined, note)));
+            view.notes.replaceChildren(...state.notes.map((note) => element("li", {text: note})));
     }
 
     private _legend(target: HTMLElement, entries: ReadonlyArray<readonly [string, TrainingViewStringKey]>): void {
         target.replaceChildren(...entries.map(([className, key]) => {
-            const item = el("li", className);
-            item.append(el("span", "legend-swatch"), el("span", "legend-label", this._t(key)));
+            const item = element("li", {className: className});
+            item.append(element("span", {className: "legend-swatch"}), element("span", {className: "legend-label", text: this._t(key)}));
             return item;
         }));
     }

@@ -3,7 +3,7 @@
 // with at most two points per two pixels of width (the lowest and highest of each bucket, in order), so a curve of
 // 100,000 steps costs as much as one of 600 and keeps its spikes.
 
-const svgNamespace = "http://www.w3.org/2000/svg";
+import {svgElement} from "../dom/svgElement";
 
 export interface ChartSeries {
     /** A class of train.css: the series' colour. */
@@ -31,13 +31,6 @@ const margin = {left: 52, right: 14, top: 10, bottom: 30};
 /** Markers stop being drawn past this many points: they would only blur the line. */
 const maxMarkers = 200;
 
-function svg(tag: string, attributes: Record<string, string | number> = {}, text?: string): SVGElement {
-    const element = document.createElementNS(svgNamespace, tag);
-    for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-    if (text != null) element.textContent = text;
-    return element;
-}
-
 /** Redraws `target` (an `<svg>`) from scratch. */
 export function drawLineChart(target: SVGSVGElement, options: LineChartOptions): void {
     const {width, height, series} = options;
@@ -53,37 +46,37 @@ export function drawLineChart(target: SVGSVGElement, options: LineChartOptions):
     const toX = (x: number) => margin.left + (x - xMin) / (xMax - xMin) * plotWidth;
     const toY = (y: number) => margin.top + (1 - (y - yLow) / (yHigh - yLow)) * plotHeight;
 
-    const grid = svg("g", {class: "chart-grid"});
-    const axes = svg("g", {class: "chart-axis"});
+    const grid = svgElement("g", {class: "chart-grid"});
+    const axes = svgElement("g", {class: "chart-axis"});
     for (const tick of yTicks) {
         const y = round(toY(tick));
-        grid.append(svg("line", {x1: margin.left, x2: width - margin.right, y1: y, y2: y}));
-        axes.append(svg("text", {x: margin.left - 6, y, "text-anchor": "end", "dominant-baseline": "middle"}, options.formatY(tick)));
+        grid.append(svgElement("line", {x1: margin.left, x2: width - margin.right, y1: y, y2: y}));
+        axes.append(svgElement("text", {x: margin.left - 6, y, "text-anchor": "end", "dominant-baseline": "middle"}, options.formatY(tick)));
     }
     for (const tick of xTicks) {
         const x = round(toX(tick));
-        grid.append(svg("line", {x1: x, x2: x, y1: margin.top, y2: height - margin.bottom}));
-        axes.append(svg("text", {x, y: height - margin.bottom + 14, "text-anchor": "middle"}, formatCount(tick)));
+        grid.append(svgElement("line", {x1: x, x2: x, y1: margin.top, y2: height - margin.bottom}));
+        axes.append(svgElement("text", {x, y: height - margin.bottom + 14, "text-anchor": "middle"}, formatCount(tick)));
     }
-    axes.append(svg("line", {class: "chart-axis-line", x1: margin.left, x2: margin.left, y1: margin.top, y2: height - margin.bottom}));
-    axes.append(svg("line", {class: "chart-axis-line", x1: margin.left, x2: width - margin.right, y1: height - margin.bottom, y2: height - margin.bottom}));
-    axes.append(svg("text", {class: "chart-axis-label", x: width - margin.right, y: height - 4, "text-anchor": "end"}, options.xLabel));
+    axes.append(svgElement("line", {class: "chart-axis-line", x1: margin.left, x2: margin.left, y1: margin.top, y2: height - margin.bottom}));
+    axes.append(svgElement("line", {class: "chart-axis-line", x1: margin.left, x2: width - margin.right, y1: height - margin.bottom, y2: height - margin.bottom}));
+    axes.append(svgElement("text", {class: "chart-axis-label", x: width - margin.right, y: height - 4, "text-anchor": "end"}, options.xLabel));
 
-    const lines = svg("g", {class: "chart-series"});
+    const lines = svgElement("g", {class: "chart-series"});
     for (const one of series) {
         if (one.points.length === 0) continue;
         const drawn = downsampleMinMax(one.points, xMin, xMax, Math.max(1, Math.floor(plotWidth / 2)));
-        const group = svg("g", {class: one.className});
-        group.append(svg("polyline", {
+        const group = svgElement("g", {class: one.className});
+        group.append(svgElement("polyline", {
             points: drawn.map((point) => `${round(toX(point.x))},${round(toY(point.y))}`).join(" "), fill: "none"
         }));
         if (one.markers === true && one.points.length <= maxMarkers)
-            for (const point of one.points) group.append(svg("circle", {cx: round(toX(point.x)), cy: round(toY(point.y)), r: 3}));
+            for (const point of one.points) group.append(svgElement("circle", {cx: round(toX(point.x)), cy: round(toY(point.y)), r: 3}));
         lines.append(group);
     }
     const children: SVGElement[] = [grid, axes, lines];
     if (all.length === 0)
-        children.push(svg("text", {class: "chart-empty", x: margin.left + plotWidth / 2, y: margin.top + plotHeight / 2, "text-anchor": "middle"}, options.emptyText));
+        children.push(svgElement("text", {class: "chart-empty", x: margin.left + plotWidth / 2, y: margin.top + plotHeight / 2, "text-anchor": "middle"}, options.emptyText));
     target.replaceChildren(...children);
 }
 

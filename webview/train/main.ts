@@ -1,7 +1,5 @@
 import "./train.css";
-import {TrainApp, type TrainingViewVsCodeApi} from "./TrainApp";
-
-declare function acquireVsCodeApi(): TrainingViewVsCodeApi;
+import {TrainApp} from "./TrainApp";
 
 const root = document.getElementById("belle-train");
 if (root == null) throw new Error("the training view HTML lacks #belle-train");
