@@ -8,7 +8,7 @@ import {commandIds} from "../../../extension/commandIds";
 import {activateBelleExtension} from "./belleExtension";
 import {WorkspaceFiles} from "./WorkspaceFiles";
 
-const waitTimeoutMs = 15_000;
+const waitTimeoutMs = 30_000; // file watching in the web host can lag on a loaded 2-core machine
 
 /** Polls `probe` until it returns a value that is not undefined, or fails with what it last saw. */
 async function waitFor<T>(description: string, probe: () => Promise<T | undefined> | T | undefined, lastSeen?: () => string): Promise<T> {
