@@ -11,9 +11,11 @@ import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
 import {createSequenceOrderedStrategy, type QueuedDecodeView} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
+import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
+import {TokenLogprobReader, type TokenLogprob} from "./TokenLogprobs";
 import type {ChatMessage, FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
 
 export type GpuBackend = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
@@ -68,6 +70,9 @@ export class LlamaEngine {
     private readonly _stepBarrier = new DecodeStepBarrier();
     /** UTF-16 units of the vocabulary's longest token as stored (bytes for byte-level BPE): no token covers more text. */
     private readonly _longestTokenLength: number;
+    /** Tokens in the vocabulary; 0 when the metadata does not list them. */
+    private readonly _vocabularySize: number;
+    private readonly _logprobReader: TokenLogprobReader;
 
     private constructor(
         private readonly _llama: Llama,
@@ -85,6 +90,8 @@ export class LlamaEngine {
         this._pool = new SequencePool(sequences, maxQueued);
         this._grammars = new JsonSchemaGrammarCache(_llama);
         const vocabulary: readonly string[] = _model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? [];
+        this._vocabularySize = vocabulary.length;
+        this._logprobReader = new TokenLogprobReader(_model);
         // Without the vocabulary in the metadata, no bound: every prompt is tokenized
         this._longestTokenLength = vocabulary.length === 0 ? Number.POSITIVE_INFINITY : vocabulary.reduce((longest, token) => Math.max(longest, token.length), 1);
     }
@@ -179,7 +186,7 @@ export class LlamaEngine {
      */
     public async generate(
         request: GenerationRequest,
-        {signal, onText}: {signal?: AbortSignal, onText?: (text: string) => void} = {}
+        {signal, onText}: {signal?: AbortSignal, onText?: (text: string, logprobs?: TokenLogprob[]) => void} = {}
     ): Promise<GenerationResult> {
         // Tokenizing runs on the main thread (a 15 MB prompt took seconds, and /health waited): a prompt that cannot
         // fit even if every token were the vocabulary's longest is refused by its length first
@@ -211,7 +218,7 @@ export class LlamaEngine {
 
     private async _generateOnSequence(
         sequence: LlamaContextSequence, promptTokens: Token[], stopStrings: string[], grammar: LlamaGrammar | null,
-        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
+        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string, logprobs?: TokenLogprob[]) => void) | undefined
     ): Promise<GenerationResult> {
         const {sampling} = request;
         const startTime = performance.now();
@@ -229,16 +236,24 @@ export class LlamaEngine {
         let text = "";
         let finishReason: FinishReason = "stop";
         let firstTokenTime: number | null = null;
+        const generated: Token[] = [];
+        const topLogprobs = request.logprobs?.topLogprobs;
+        // Entries of tokens whose text has not gone out yet; each piece of text carries those it completes
+        const pendingLogprobs: TokenLogprob[] = [];
+        const logprobs: TokenLogprob[] | undefined = topLogprobs == null ? undefined : [];
         const emit = (piece: string) => {
             if (piece === "") return;
             text += piece;
-            onText?.(piece);
+            const pieceLogprobs = logprobs == null ? undefined : pendingLogprobs.splice(0);
+            if (pieceLogprobs != null) logprobs!.push(...pieceLogprobs);
+            onText?.(piece, pieceLogprobs);
         };
 
         let barrierMember: BarrierMember | null = null;
         if (maxTokens <= 0) finishReason = "length";
         else try {
-          for await (const token of sequence.evaluate(promptTokens.slice(reused), {
+          for await (const output of sequence.evaluateWithMetadata(promptTokens.slice(reused), {probabilities: topLogprobs != null}, {
+            ...penaltyAndBiasOptions(sampling, generated, maxTokens, this._model, this._vocabularySize),
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
@@ -249,6 +264,10 @@ export class LlamaEngine {
         })) {
             firstTokenTime ??= performance.now();
             generatedCount++;
+            const token = output.token;
+            generated.push(token);
+            if (topLogprobs != null)
+                pendingLogprobs.push(this._logprobReader.entry(token, (output as {probabilities?: Map<Token, number>}).probabilities, topLogprobs));
             emit(matcher.push(detokenizer.push(token)));
 
             if (matcher.stopped) break;
@@ -285,7 +304,8 @@ export class LlamaEngine {
             cachedPromptTokens: reused,
             completionTokens: generatedCount,
             promptMs: (firstTokenTime ?? endTime) - startTime,
-            generationMs: endTime - (firstTokenTime ?? endTime)
+            generationMs: endTime - (firstTokenTime ?? endTime),
+            ...(logprobs == null ? {} : {logprobs})
         };
     }
 

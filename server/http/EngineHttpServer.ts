@@ -4,6 +4,7 @@ import type {AddressInfo} from "node:net";
 import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
 import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
+import type {TokenLogprob} from "../engine/TokenLogprobs";
 import {allowedOriginOf, checkRequest} from "./requestGuard";
 import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
 
@@ -166,7 +167,7 @@ export class EngineHttpServer {
             sendJson(response, 200, {
                 id, object, created, model,
                 choices: [generation.kind === "chat"
-                    ? {index: 0, message: {role: "assistant", content: result.text}, finish_reason: finishReason, logprobs: null}
+                    ? {index: 0, message: {role: "assistant", content: result.text}, finish_reason: finishReason, logprobs: logprobsOf(result.logprobs)}
                     : {index: 0, text: result.text, finish_reason: finishReason, logprobs: null}],
                 usage: usageOf(result),
                 timings: timingsOf(result)
@@ -185,17 +186,17 @@ export class EngineHttpServer {
             if (generation.kind === "chat")
                 writeEvent({id, object: chunkObject, created, model, choices: [{index: 0, delta: {role: "assistant", content: ""}, finish_reason: null}]});
         };
-        const piece = (text: string, finishReason: string | null) => generation.kind === "chat"
-            ? {index: 0, delta: text === "" ? {} : {content: text}, finish_reason: finishReason}
+        const piece = (text: string, finishReason: string | null, logprobs?: TokenLogprob[]) => generation.kind === "chat"
+            ? {index: 0, delta: text === "" ? {} : {content: text}, ...(generation.logprobs == null ? {} : {logprobs: logprobsOf(logprobs ?? [])}), finish_reason: finishReason}
             : {index: 0, text, finish_reason: finishReason};
 
         let result: GenerationResult;
         try {
             result = await this._engine.generate(generation, {
                 signal: abort.signal,
-                onText: (text) => {
+                onText: (text, logprobs) => {
                     start();
-                    writeEvent({id, object: chunkObject, created, model, choices: [piece(text, null)]});
+                    writeEvent({id, object: chunkObject, created, model, choices: [piece(text, null, logprobs)]});
                 }
             });
         } catch (error) {
@@ -222,6 +223,15 @@ export class EngineHttpServer {
             writeEvent({id, object: chunkObject, created, model, choices: [], usage: usageOf(result)});
         response.end("data: [DONE]\n\n");
     }
+}
+
+/** OpenAI's chat `logprobs`: null unless asked for. */
+function logprobsOf(entries: readonly TokenLogprob[] | undefined) {
+    if (entries == null) return null;
+    return {
+        content: entries.map(({token, logprob, bytes, topLogprobs}) => ({token, logprob, bytes, top_logprobs: topLogprobs})),
+        refusal: null
+    };
 }
 
 function usageOf(result: GenerationResult) {

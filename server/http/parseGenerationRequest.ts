@@ -1,5 +1,5 @@
 import {InvalidRequestError} from "../engine/engineErrors";
-import type {ChatMessage, GenerationRequest, ResponseFormat, SamplingSettings} from "../engine/generationTypes";
+import type {ChatMessage, GenerationRequest, LogprobsRequest, ResponseFormat, SamplingSettings} from "../engine/generationTypes";
 import {toGrammarJsonSchema} from "../engine/toGrammarJsonSchema";
 
 /** What an OpenAI request asked for besides the generation itself. */
@@ -14,7 +14,9 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
         throw new InvalidRequestError("The request body must be a JSON object.");
 
     const fields = body as Record<string, unknown>;
+    rejectUnserved(kind, fields);
     const sampling = parseSampling(fields);
+    const logprobs = kind === "chat" ? parseLogprobs(fields) : undefined;
     const responseFormat = parseResponseFormat(fields.response_format);
     const streamOptions = fields.stream_options;
     const envelope: RequestEnvelope = {
@@ -39,7 +41,55 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
     if (!Array.isArray(messages) || messages.length === 0)
         throw new InvalidRequestError("`messages` must be a non-empty array of {role, content}.", "messages");
 
-    return {request: {kind, messages: messages.map(parseMessage), sampling, responseFormat}, envelope};
+    return {request: {kind, messages: messages.map(parseMessage), sampling, responseFormat, ...(logprobs == null ? {} : {logprobs})}, envelope};
+}
+
+/** OpenAI fields this engine does not serve: a 400 naming the field, never a 200 that silently ignored it. */
+function rejectUnserved(kind: "chat" | "completion", fields: Record<string, unknown>) {
+    const n = optionalInteger(fields, "n", 1);
+    if (n != null && n > 1)
+        throw new InvalidRequestError("`n` above 1 is not served: send one request per answer (each gets its own random seed unless it gives one).", "n");
+    for (const name of ["tools", "tool_choice", "functions", "function_call", "parallel_tool_calls"])
+        if (fields[name] != null)
+            throw new InvalidRequestError(`\`${name}\`: tool calling is not served by this engine yet; describe the tools in the prompt, or ask for JSON with \`response_format\`.`, name);
+    if (kind === "completion") {
+        if (fields.logprobs != null && fields.logprobs !== 0)
+            throw new InvalidRequestError("`logprobs` is served on /v1/chat/completions (`logprobs: true`, `top_logprobs`), not on /v1/completions.", "logprobs");
+        if (fields.echo != null && fields.echo !== false)
+            throw new InvalidRequestError("`echo` is not served: the prompt is not repeated in the answer.", "echo");
+        const bestOf = optionalInteger(fields, "best_of", 1);
+        if (bestOf != null && bestOf > 1)
+            throw new InvalidRequestError("`best_of` above 1 is not served: send several requests instead.", "best_of");
+        if (fields.suffix != null && fields.suffix !== "")
+            throw new InvalidRequestError("`suffix` (fill-in-the-middle) is not served.", "suffix");
+    }
+}
+
+/** Chat's `logprobs: true` with `top_logprobs` alternatives per token (0 to 20). */
+function parseLogprobs(fields: Record<string, unknown>): LogprobsRequest | undefined {
+    const wanted = optionalBoolean(fields, "logprobs") ?? false;
+    const top = optionalInteger(fields, "top_logprobs", 0);
+    if (top != null && top > 20)
+        throw new InvalidRequestError(`\`top_logprobs\` must be an integer from 0 to 20, got ${top}.`, "top_logprobs");
+    if (top != null && !wanted)
+        throw new InvalidRequestError("`top_logprobs` needs `logprobs: true`.", "top_logprobs");
+    return wanted ? {topLogprobs: top ?? 0} : undefined;
+}
+
+/** OpenAI's `logit_bias`: token ids (as JSON keys) to biases from -100 to 100. */
+function parseLogitBias(value: unknown): Map<number, number> {
+    const biases = new Map<number, number>();
+    if (value == null) return biases;
+    if (typeof value !== "object" || Array.isArray(value))
+        throw new InvalidRequestError("`logit_bias` must be an object mapping token ids to biases from -100 to 100.", "logit_bias");
+    for (const [key, bias] of Object.entries(value as Record<string, unknown>)) {
+        if (!/^\d+$/.test(key) || !Number.isSafeInteger(Number(key)))
+            throw new InvalidRequestError(`\`logit_bias\` keys are token ids, got ${JSON.stringify(key)}.`, "logit_bias");
+        if (typeof bias !== "number" || !Number.isFinite(bias) || bias < -100 || bias > 100)
+            throw new InvalidRequestError(`\`logit_bias["${key}"]\` must be a number from -100 to 100, got ${JSON.stringify(bias)}.`, "logit_bias");
+        if (bias !== 0) biases.set(Number(key), bias);
+    }
+    return biases;
 }
 
 function parseMessage(message: unknown, index: number): ChatMessage {
@@ -118,7 +168,10 @@ function parseSampling(fields: Record<string, unknown>): SamplingSettings {
         topK: optionalInteger(fields, "top_k", 0) ?? 40,
         maxTokens: optionalInteger(fields, "max_completion_tokens", 1) ?? optionalInteger(fields, "max_tokens", 1),
         stop: stopStrings.filter((item) => item !== ""),
-        seed: parseSeed(fields.seed)
+        seed: parseSeed(fields.seed),
+        frequencyPenalty: optionalNumber(fields, "frequency_penalty", -2, 2) ?? 0,
+        presencePenalty: optionalNumber(fields, "presence_penalty", -2, 2) ?? 0,
+        logitBias: parseLogitBias(fields.logit_bias)
     };
 }
 

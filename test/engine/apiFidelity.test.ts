@@ -37,6 +37,74 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
         assert.match(response.json.error.message, /3000/);
     });
 
+    describe("penalties, logit_bias, logprobs and fields not served", () => {
+        const greedy = async (extra: Record<string, unknown>, max_tokens = 48) => await client.chat.completions.create({
+            model: "any", messages: question, max_tokens, temperature: 0, ...extra
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+        const distinctShare = (text: string) => new Set([...text]).size / [...text].length;
+
+        it("honours frequency_penalty and presence_penalty: repeats fall when positive and rise when negative", async () => {
+            const plain = (await greedy({})).choices[0]!.message.content!;
+            for (const field of ["frequency_penalty", "presence_penalty"]) {
+                const penalised = (await greedy({[field]: 2})).choices[0]!.message.content!;
+                const encouraged = (await greedy({[field]: -2})).choices[0]!.message.content!;
+                assert.notEqual(penalised, plain, field);
+                assert.ok(distinctShare(penalised) > distinctShare(plain), `${field} 2: ${penalised} vs ${plain}`);
+                assert.ok(distinctShare(encouraged) < distinctShare(plain), `${field} -2: ${encouraged} vs ${plain}`);
+            }
+        });
+
+        it("honours logit_bias: +100 makes a token the only choice, -100 bans it", async () => {
+            const forced = await greedy({logit_bias: {"300": 100}, logprobs: true}, 8);
+            const tokens = forced.choices[0]!.logprobs!.content!.map((entry) => entry.token);
+            assert.equal(tokens.length, 8);
+            assert.ok(tokens.every((token) => token === tokens[0]), JSON.stringify(tokens));
+            const banned = await greedy({logit_bias: {"300": -100}, logprobs: true}, 8);
+            assert.ok(!banned.choices[0]!.logprobs!.content!.some((entry) => entry.token === tokens[0]));
+        });
+
+        it("returns logprobs with top_logprobs for each generated token, streamed or not, matching the text", async () => {
+            const whole = await greedy({logprobs: true, top_logprobs: 3}, 10);
+            const choice = whole.choices[0]!;
+            const content = choice.logprobs!.content!;
+            assert.equal(content.length, whole.usage!.completion_tokens);
+            assert.equal(Buffer.from(content.flatMap((entry) => entry.bytes!)).toString("utf8"), choice.message.content);
+            for (const entry of content) {
+                assert.ok(entry.logprob <= 0);
+                assert.equal(entry.top_logprobs.length, 3);
+                assert.equal(entry.top_logprobs[0]!.token, entry.token, "greedy: the chosen token is the likeliest");
+                assert.ok(entry.top_logprobs[0]!.logprob >= entry.top_logprobs[1]!.logprob);
+            }
+            const stream = await client.chat.completions.create({model: "any", messages: question, max_tokens: 10, temperature: 0, logprobs: true, top_logprobs: 3, stream: true});
+            const streamed: OpenAI.ChatCompletionTokenLogprob[] = [];
+            for await (const chunk of stream) streamed.push(...chunk.choices[0]?.logprobs?.content ?? []);
+            assert.deepEqual(streamed.map((entry) => [entry.token, entry.logprob.toFixed(4)]), content.map((entry) => [entry.token, entry.logprob.toFixed(4)]));
+            assert.equal((await greedy({}, 4)).choices[0]!.logprobs, null, "none unless asked for");
+        });
+
+        it("rejects what it does not serve with a 400 naming the field, rather than ignore it", async () => {
+            const cases: [Record<string, unknown>, string][] = [
+                [{n: 2}, "n"],
+                [{logit_bias: {abc: 5}}, "logit_bias"],
+                [{logit_bias: {"5": 101}}, "logit_bias"],
+                [{logit_bias: {"99999999": 1}}, "logit_bias"],
+                [{frequency_penalty: 2.5}, "frequency_penalty"],
+                [{presence_penalty: "high"}, "presence_penalty"],
+                [{top_logprobs: 3}, "top_logprobs"],
+                [{logprobs: true, top_logprobs: 21}, "top_logprobs"]
+            ];
+            for (const [extra, param] of cases) {
+                const response = await rawEngineRequest(engine, {body: JSON.stringify({messages: question, max_tokens: 2, ...extra})});
+                assert.equal(response.status, 400, JSON.stringify(extra));
+                assert.equal(response.json.error.param, param, JSON.stringify(response.json));
+            }
+            const completion = await rawEngineRequest(engine, {path: "/v1/completions", body: JSON.stringify({prompt: "你好", max_tokens: 2, logprobs: 2})});
+            assert.equal(completion.status, 400);
+            assert.equal(completion.json.error.param, "logprobs");
+            assert.equal((await greedy({n: 1}, 2)).choices.length, 1);
+        });
+    });
+
     describe("seed", () => {
         it("draws a fresh random seed per request when none is given, so repeated samples differ", async () => {
             // Concurrent, so they start within the same second (node-llama-cpp's own default seed is the time in seconds)
