@@ -223,8 +223,12 @@ export class LlamaEngine {
         const {sampling} = request;
         const startTime = performance.now();
 
-        // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew
-        const reused = Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
+        // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew. Not for a
+        // seeded sample: the logits of a prompt evaluated whole differ in the last bits from those of a cached prefix plus
+        // the rest (llama.cpp's kernels depend on the batch size), enough to change a sampled token, so a seeded
+        // request evaluates its whole prompt and the same request gives the same text
+        const reproducible = sampling.seed != null && sampling.temperature > 0;
+        const reused = reproducible ? 0 : Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
         if (reused < sequence.nextTokenIndex)
             await sequence.eraseContextTokenRanges([{start: reused, end: sequence.nextTokenIndex}]);
 

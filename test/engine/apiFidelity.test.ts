@@ -6,7 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
-import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
+import {ensureEmbeddedModel, ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
 import {rawEngineRequest} from "../support/rawEngineRequest";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
@@ -293,5 +293,39 @@ describe("engine: --parent-pid and its log (generated model)", function () {
         } finally {
             await engine.stop();
         }
+    });
+});
+
+describe("engine: seeded sampling is reproducible (generated 0.5b F16 model)", function () {
+    let engine: EngineProcess;
+    let client: OpenAI;
+
+    before(async function () {
+        this.timeout(600_000);
+        const modelPath = await ensureGeneratedModel({shape: "0.5b", type: "F16"});
+        engine = await startEngineProcess(["--model", modelPath, "--parallel", "2", "--ctx-size", "2048"], {timeoutMs: 180_000});
+        client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 120_000});
+    });
+    after(async () => engine?.stop());
+
+    // A long prompt, evaluated whole the first time and from the cache after
+    const material = "秋天来了，树叶黄了，一片片落下来。农民伯伯在田里收割稻谷，到处都是丰收的景象。".repeat(12);
+    const seeded = async (content: string) => {
+        const completion = await client.chat.completions.create({
+            model: "any", messages: [{role: "system", content: "你是一个乐于助人的助手。"}, {role: "user", content}],
+            max_tokens: 16, temperature: 0.8, seed: 7, logprobs: true
+        });
+        return {text: completion.choices[0]!.message.content, logprobs: completion.choices[0]!.logprobs!.content!.map((entry) => entry.logprob)};
+    };
+
+    it("gives the same text and logprobs for the same seeded request however much of its prompt a sequence holds", async function () {
+        this.timeout(600_000);
+        const prompt = `请根据下面的材料写一句关于秋天的话。${material}`;
+        const fresh = await seeded(prompt);
+        const whole = await seeded(prompt); // the same sequence holds all of the prompt now
+        await seeded(`${prompt.slice(0, 200)}`); // and now only part of it
+        const partial = await seeded(prompt);
+        assert.deepEqual(whole, fresh);
+        assert.deepEqual(partial, fresh);
     });
 });
