@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import {
-    getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
+    getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatWrapper, type Llama,
     type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {checkLoraAdapters, InvalidLoraAdapterError, type LoraAdapterOption} from "./checkLoraAdapters";
@@ -16,7 +16,9 @@ import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
 import {TokenLogprobReader, type TokenLogprob} from "./TokenLogprobs";
-import type {ChatMessage, FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
+import type {FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
+import {generateWithTools} from "./generateWithTools";
+import {toChatHistory} from "./toChatHistory";
 
 export type GpuBackend = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
 export type PromptFormat = "auto" | "model" | "belle";
@@ -195,6 +197,19 @@ export class LlamaEngine {
         if (fewestTokens >= contextSize)
             throw new ContextLengthExceededError(fewestTokens, contextSize, {atLeast: true, param: request.kind === "chat" ? "messages" : "prompt"});
 
+        if (request.kind === "chat" && request.tools != null) {
+            const tools = request.tools;
+            const sequence = await this._pool.acquire(signal);
+            try {
+                return await generateWithTools({
+                    sequence, chatWrapper: this._chatWrapper, request: {...request, tools}, contextSize, signal, onText,
+                    tokenBias: penaltyAndBiasOptions(request.sampling, [], 1, this._model, this._vocabularySize).tokenBias
+                });
+            } finally {
+                this._pool.release(sequence);
+            }
+        }
+
         const grammar = request.responseFormat?.type === "json" ? await this._grammars.get(request.responseFormat.schema) : null;
         const {tokens: promptTokens, stopStrings} = this._renderPrompt(request, grammar);
         if (promptTokens.length >= contextSize)
@@ -347,20 +362,6 @@ export class LlamaEngine {
 /** node-llama-cpp's message when llama.cpp's `llama_adapter_lora_init` fails (AddonModel.cpp). */
 function isLoraLoadError(error: unknown): boolean {
     return error instanceof Error && /LoRA adapter/i.test(error.message);
-}
-
-function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-    const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
-        switch (message.role) {
-            case "system": return {type: "system", text: message.content};
-            case "user": return {type: "user", text: message.content};
-            case "assistant": return {type: "model", response: [message.content]};
-        }
-    });
-    if (history.at(-1)?.type !== "model")
-        history.push({type: "model", response: []});
-
-    return history;
 }
 
 /** A grammar's stop trigger as plain text, or null when it holds a special token, which text cannot match. */

@@ -1,8 +1,25 @@
 import type {GbnfJsonSchema} from "node-llama-cpp";
 import type {TokenLogprob} from "./TokenLogprobs";
 
+/** A call of a tool the model made in an earlier turn, with the arguments it gave (parsed from OpenAI's JSON string). */
+export type ToolCall = {id: string, name: string, arguments: unknown};
+
 /** What the engine generates from, after the HTTP layer has validated a request. */
-export type ChatMessage = {role: "system" | "user" | "assistant", content: string};
+export type ChatMessage =
+    | {role: "system" | "user", content: string}
+    | {role: "assistant", content: string, toolCalls?: ToolCall[]}
+    /** A tool's result, answering the call with `toolCallId`. */
+    | {role: "tool", content: string, toolCallId: string};
+
+/**
+ * OpenAI's `tools` (functions only) with `tool_choice` "auto" or "none" ("none": `functions` is empty), for
+ * node-llama-cpp's function calling in the model's own syntax where its chat template has one.
+ */
+export type ToolsRequest = {
+    functions: Record<string, {description?: string, params?: GbnfJsonSchema}>,
+    /** `parallel_tool_calls`: several calls in one answer. */
+    parallel: boolean
+};
 
 export type SamplingSettings = {
     temperature: number,
@@ -30,10 +47,10 @@ export type LogprobsRequest = {topLogprobs: number};
 export type ResponseFormat = {type: "text"} | {type: "json", schema: GbnfJsonSchema};
 
 export type GenerationRequest =
-    | {kind: "chat", messages: ChatMessage[], sampling: SamplingSettings, responseFormat?: ResponseFormat, logprobs?: LogprobsRequest}
+    | {kind: "chat", messages: ChatMessage[], sampling: SamplingSettings, responseFormat?: ResponseFormat, logprobs?: LogprobsRequest, tools?: ToolsRequest}
     | {kind: "completion", prompt: string, sampling: SamplingSettings, responseFormat?: ResponseFormat, logprobs?: LogprobsRequest};
 
-export type FinishReason = "stop" | "length" | "abort";
+export type FinishReason = "stop" | "length" | "abort" | "tool_calls";
 
 export type GenerationResult = {
     text: string,
@@ -45,5 +62,7 @@ export type GenerationResult = {
     promptMs: number,
     generationMs: number,
     /** When asked for: one entry per token of `text` (tokens of a stop string that cut the text are left out). */
-    logprobs?: TokenLogprob[]
+    logprobs?: TokenLogprob[],
+    /** The tools the model called (finishReason "tool_calls"). */
+    toolCalls?: ToolCall[]
 };

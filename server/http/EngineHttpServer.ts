@@ -3,7 +3,7 @@ import http, {type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
 import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
-import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
+import type {GenerationRequest, GenerationResult, ToolCall} from "../engine/generationTypes";
 import type {TokenLogprob} from "../engine/TokenLogprobs";
 import {allowedOriginOf, checkRequest} from "./requestGuard";
 import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
@@ -167,7 +167,14 @@ export class EngineHttpServer {
             sendJson(response, 200, {
                 id, object, created, model,
                 choices: [generation.kind === "chat"
-                    ? {index: 0, message: {role: "assistant", content: result.text}, finish_reason: finishReason, logprobs: logprobsOf(result.logprobs)}
+                    ? {
+                        index: 0,
+                        message: {
+                            role: "assistant", content: result.toolCalls != null && result.text === "" ? null : result.text,
+                            ...(result.toolCalls == null ? {} : {tool_calls: toolCallsOf(result.toolCalls)})
+                        },
+                        finish_reason: finishReason, logprobs: logprobsOf(result.logprobs)
+                    }
                     : {index: 0, text: result.text, finish_reason: finishReason, logprobs: null}],
                 usage: usageOf(result),
                 timings: timingsOf(result)
@@ -218,11 +225,20 @@ export class EngineHttpServer {
 
         start();
         const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
+        if (result.toolCalls != null)
+            writeEvent({id, object: chunkObject, created, model, choices: [{index: 0, delta: {tool_calls: toolCallsOf(result.toolCalls, {streamed: true})}, finish_reason: null}]});
         writeEvent({id, object: chunkObject, created, model, choices: [piece("", finishReason)], timings: timingsOf(result)});
         if (envelope.includeUsage)
             writeEvent({id, object: chunkObject, created, model, choices: [], usage: usageOf(result)});
         response.end("data: [DONE]\n\n");
     }
+}
+
+/** OpenAI's `tool_calls`: the arguments as JSON text, as OpenAI sends them. */
+function toolCallsOf(calls: readonly ToolCall[], {streamed = false}: {streamed?: boolean} = {}) {
+    return calls.map((call, index) => ({
+        ...(streamed ? {index} : {}), id: call.id, type: "function", function: {name: call.name, arguments: JSON.stringify(call.arguments ?? {})}
+    }));
 }
 
 /** OpenAI's chat `logprobs`: null unless asked for. */

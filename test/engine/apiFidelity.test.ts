@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
 import {ensureEmbeddedModel, ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
+import {collectChatStream} from "../support/collectChatStream";
 import {rawEngineRequest} from "../support/rawEngineRequest";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
@@ -17,7 +18,7 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
 
     before(async function () {
         this.timeout(180_000);
-        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "2", "--ctx-size", "512"]);
+        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "2", "--ctx-size", "1536"]);
         client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 60_000});
     });
     after(async () => engine?.stop());
@@ -102,6 +103,60 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
             assert.equal(completion.status, 400);
             assert.equal(completion.json.error.param, "logprobs");
             assert.equal((await greedy({n: 1}, 2)).choices.length, 1);
+        });
+    });
+
+    describe("tools (node-llama-cpp's function calling)", () => {
+        const weatherTool = {
+            type: "function" as const,
+            function: {name: "get_weather", description: "查询一个城市现在的天气", parameters: {type: "object", properties: {city: {type: "string"}}, required: ["city"]}}
+        };
+        const ask = (extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming>, messages: OpenAI.ChatCompletionMessageParam[] = [{role: "user", content: "北京天气怎么样？"}]) =>
+            client.chat.completions.create({model: "any", messages, max_tokens: 6, temperature: 0, ...extra});
+
+        it("offers the tools to the model in its chat template's syntax, and an answer without a call is a plain answer", async () => {
+            const plain = await ask({});
+            const offered = await ask({tools: [weatherTool]});
+            assert.ok(offered.usage!.prompt_tokens > plain.usage!.prompt_tokens + 20, "the tool's description is in the prompt");
+            assert.equal(offered.choices[0]!.finish_reason, "length");
+            assert.equal(offered.choices[0]!.message.tool_calls, undefined);
+            assert.ok(offered.choices[0]!.message.content!.length > 0);
+            const none = await ask({tools: [weatherTool], tool_choice: "none"});
+            assert.equal(none.usage!.prompt_tokens, plain.usage!.prompt_tokens, "tool_choice none offers no tool");
+            const streamed = await collectChatStream(await client.chat.completions.create({
+                model: "any", messages: [{role: "user", content: "北京天气怎么样？"}], max_tokens: 6, temperature: 0, tools: [weatherTool], stream: true
+            }));
+            assert.equal(streamed.text, offered.choices[0]!.message.content);
+        });
+
+        it("takes a conversation with a tool call and its result, and shows the model the result", async () => {
+            const conversation = (result: string): OpenAI.ChatCompletionMessageParam[] => [
+                {role: "user", content: "北京天气怎么样？"},
+                {role: "assistant", content: null, tool_calls: [{id: "call_1", type: "function", function: {name: "get_weather", arguments: "{\"city\": \"北京\"}"}}]},
+                {role: "tool", tool_call_id: "call_1", content: result}
+            ];
+            const short = await ask({tools: [weatherTool]}, conversation("{\"temperature\": 25}"));
+            const long = await ask({tools: [weatherTool]}, conversation("{\"temperature\": 25, \"humidity\": 40, \"wind\": \"北风三级\", \"sky\": \"晴\"}"));
+            assert.ok(long.usage!.prompt_tokens > short.usage!.prompt_tokens + 10, "the result is in the prompt");
+            assert.ok(short.choices[0]!.message.content!.length > 0);
+        });
+
+        it("rejects malformed tools and tool messages with a 400 naming the field", async () => {
+            const cases: [Record<string, unknown>, string][] = [
+                [{tools: [{type: "function", function: {name: "bad name!"}}]}, "tools[0].function.name"],
+                [{tools: [{type: "code_interpreter"}]}, "tools[0]"],
+                [{tools: [{type: "function", function: {name: "f", parameters: {type: "object", properties: {a: {type: "string", pattern: "x+"}}}}}]}, "tools[0].function.parameters"],
+                [{tools: [weatherTool], tool_choice: "required"}, "tool_choice"],
+                [{tools: [weatherTool], tool_choice: {type: "function", function: {name: "get_weather"}}}, "tool_choice"],
+                [{functions: [{name: "f"}]}, "functions"],
+                [{messages: [...question, {role: "tool", tool_call_id: "call_9", content: "1"}]}, "messages[1].tool_call_id"],
+                [{messages: [...question, {role: "assistant", content: null, tool_calls: [{id: "c", type: "function", function: {name: "f", arguments: "{oops"}}]}]}, "messages[1].tool_calls[0].function.arguments"]
+            ];
+            for (const [extra, param] of cases) {
+                const response = await rawEngineRequest(engine, {body: JSON.stringify({messages: question, max_tokens: 2, ...extra})});
+                assert.equal(response.status, 400, JSON.stringify(extra));
+                assert.equal(response.json.error.param, param, JSON.stringify(response.json));
+            }
         });
     });
 
