@@ -25,7 +25,7 @@ export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--mode
            [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json|reference] [--no-judge]
            [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
            [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-max-tokens 512] [--judge-prompts <file.json>]
-           [--threads auto] [--ctx-size 4096]
+           [--threads auto] [--ctx-size 4096] [--sampling-seed <n>]
     API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
     With --model, the model runs in this process and is also the judge unless --judge-url is given; --lora applies
     LoRA adapters on it (as belle serve --lora), and the answer cache tells the adapted model from the base.
@@ -35,6 +35,9 @@ export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--mode
     "withoutReference"}, "general"?: {"prompt", "reference"?}, "classes"?: {"<class>": {"prompt", "reference"?} | null}}
     (reference: always | never | whenPresent; placeholders {prompt} {question} {std_answer} {answer}). Either is laid
     over the shipped prompts (BELLE's own), so classes it leaves out keep theirs.
+    --seed picks the --sample; --sampling-seed seeds each answer (0 to 4294967294), so a run at --temperature above 0
+    gives the same answers again: exactly with --concurrency 1, since requests answered at the same time share
+    llama.cpp's batches, which changes the last bits of the logits and can change a sampled token.
     Resumes when --out already holds part of the same run.
 belle eval merge --out <run.jsonl> <shard.jsonl> ...
 belle eval report <run.jsonl> [<other run.jsonl> ...] [--format md|csv|json] [--out <file>]
@@ -61,6 +64,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
             class: {type: "string", multiple: true, default: []},
             sample: {type: "string"},
             seed: {type: "string", default: "0"},
+            "sampling-seed": {type: "string"},
             shard: {type: "string"},
             concurrency: {type: "string", default: "4"},
             temperature: {type: "string", default: "0"},
@@ -82,12 +86,17 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const loraAdapters = values.lora.map(parseLoraArgument);
     const shard = values.shard == null ? undefined : parseShard(values.shard);
     const concurrency = integer(values.concurrency, "--concurrency", 1);
+    const samplingSeed = values["sampling-seed"] == null ? undefined : integer(values["sampling-seed"], "--sampling-seed", 0);
+    if (samplingSeed != null && samplingSeed > 0xffff_fffe)
+        throw new CliUsageError(`--sampling-seed must be from 0 to 4294967294 (got "${values["sampling-seed"]}").`);
     const judgeModeOption = values["judge-mode"];
     if (judgeModeOption != null && judgeModeOption !== "belle" && judgeModeOption !== "json" && judgeModeOption !== "reference")
         throw new CliUsageError("--judge-mode is belle, json or reference.");
     if (judgeModeOption === "reference" && (values["no-judge"] || values["judge-url"] != null))
         throw new CliUsageError("--judge-mode reference needs no judge model: leave out --judge-url and --no-judge.");
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    if (samplingSeed != null && concurrency > 1 && Number(values.temperature) > 0)
+        log(`[eval] note: with --concurrency ${concurrency}, seeded answers can differ from run to run in the last tokens; --concurrency 1 makes them exact`);
 
     const evalSet = await readEvalSetFile(evalSetPath);
     for (const diagnostic of evalSet.diagnostics) log(formatEvalSetDiagnostic(diagnostic));
@@ -143,7 +152,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
             evalSetPath, runFilePath, candidate, judge, judgeMode, judgePrompts, modelHash, shard, concurrency,
             sampling: {
                 temperature: number(values.temperature, "--temperature"), topP: number(values["top-p"], "--top-p"),
-                maxTokens: integer(values["max-tokens"], "--max-tokens", 1)
+                maxTokens: integer(values["max-tokens"], "--max-tokens", 1),
+                ...(samplingSeed == null ? {} : {seed: samplingSeed})
             },
             judgeMaxTokens: integer(values["judge-max-tokens"], "--judge-max-tokens", 1),
             classes: values.class.length === 0 ? undefined : values.class,

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import {
-    getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatHistoryItem, type ChatWrapper, type Llama,
+    getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatWrapper, type Llama,
     type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
 import {checkLoraAdapters, InvalidLoraAdapterError, type LoraAdapterOption} from "./checkLoraAdapters";
@@ -11,10 +11,14 @@ import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
 import {createSequenceOrderedStrategy, type QueuedDecodeView} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
+import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
-import type {ChatMessage, FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
+import {TokenLogprobReader, type TokenLogprob} from "./TokenLogprobs";
+import type {FinishReason, GenerationRequest, GenerationResult} from "./generationTypes";
+import {generateWithTools} from "./generateWithTools";
+import {toChatHistory} from "./toChatHistory";
 
 export type GpuBackend = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
 export type PromptFormat = "auto" | "model" | "belle";
@@ -68,6 +72,9 @@ export class LlamaEngine {
     private readonly _stepBarrier = new DecodeStepBarrier();
     /** UTF-16 units of the vocabulary's longest token as stored (bytes for byte-level BPE): no token covers more text. */
     private readonly _longestTokenLength: number;
+    /** Tokens in the vocabulary; 0 when the metadata does not list them. */
+    private readonly _vocabularySize: number;
+    private readonly _logprobReader: TokenLogprobReader;
 
     private constructor(
         private readonly _llama: Llama,
@@ -85,6 +92,8 @@ export class LlamaEngine {
         this._pool = new SequencePool(sequences, maxQueued);
         this._grammars = new JsonSchemaGrammarCache(_llama);
         const vocabulary: readonly string[] = _model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? [];
+        this._vocabularySize = vocabulary.length;
+        this._logprobReader = new TokenLogprobReader(_model);
         // Without the vocabulary in the metadata, no bound: every prompt is tokenized
         this._longestTokenLength = vocabulary.length === 0 ? Number.POSITIVE_INFINITY : vocabulary.reduce((longest, token) => Math.max(longest, token.length), 1);
     }
@@ -179,7 +188,7 @@ export class LlamaEngine {
      */
     public async generate(
         request: GenerationRequest,
-        {signal, onText}: {signal?: AbortSignal, onText?: (text: string) => void} = {}
+        {signal, onText}: {signal?: AbortSignal, onText?: (text: string, logprobs?: TokenLogprob[]) => void} = {}
     ): Promise<GenerationResult> {
         // Tokenizing runs on the main thread (a 15 MB prompt took seconds, and /health waited): a prompt that cannot
         // fit even if every token were the vocabulary's longest is refused by its length first
@@ -187,6 +196,19 @@ export class LlamaEngine {
         const fewestTokens = fewestTokensFor(request, this._longestTokenLength);
         if (fewestTokens >= contextSize)
             throw new ContextLengthExceededError(fewestTokens, contextSize, {atLeast: true, param: request.kind === "chat" ? "messages" : "prompt"});
+
+        if (request.kind === "chat" && request.tools != null) {
+            const tools = request.tools;
+            const sequence = await this._pool.acquire(signal);
+            try {
+                return await generateWithTools({
+                    sequence, chatWrapper: this._chatWrapper, request: {...request, tools}, contextSize, signal, onText,
+                    tokenBias: penaltyAndBiasOptions(request.sampling, [], 1, this._model, this._vocabularySize).tokenBias
+                });
+            } finally {
+                this._pool.release(sequence);
+            }
+        }
 
         const grammar = request.responseFormat?.type === "json" ? await this._grammars.get(request.responseFormat.schema) : null;
         const {tokens: promptTokens, stopStrings} = this._renderPrompt(request, grammar);
@@ -211,13 +233,17 @@ export class LlamaEngine {
 
     private async _generateOnSequence(
         sequence: LlamaContextSequence, promptTokens: Token[], stopStrings: string[], grammar: LlamaGrammar | null,
-        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
+        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string, logprobs?: TokenLogprob[]) => void) | undefined
     ): Promise<GenerationResult> {
         const {sampling} = request;
         const startTime = performance.now();
 
-        // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew
-        const reused = Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
+        // Keep the longest prefix this sequence already evaluated; at least one token must be evaluated anew. Not for a
+        // seeded sample: the logits of a prompt evaluated whole differ in the last bits from those of a cached prefix plus
+        // the rest (llama.cpp's kernels depend on the batch size), enough to change a sampled token, so a seeded
+        // request evaluates its whole prompt and the same request gives the same text
+        const reproducible = sampling.seed != null && sampling.temperature > 0;
+        const reused = reproducible ? 0 : Math.min(commonPrefixLength(sequence.contextTokens, promptTokens), promptTokens.length - 1);
         if (reused < sequence.nextTokenIndex)
             await sequence.eraseContextTokenRanges([{start: reused, end: sequence.nextTokenIndex}]);
 
@@ -229,16 +255,24 @@ export class LlamaEngine {
         let text = "";
         let finishReason: FinishReason = "stop";
         let firstTokenTime: number | null = null;
+        const generated: Token[] = [];
+        const topLogprobs = request.logprobs?.topLogprobs;
+        // Entries of tokens whose text has not gone out yet; each piece of text carries those it completes
+        const pendingLogprobs: TokenLogprob[] = [];
+        const logprobs: TokenLogprob[] | undefined = topLogprobs == null ? undefined : [];
         const emit = (piece: string) => {
             if (piece === "") return;
             text += piece;
-            onText?.(piece);
+            const pieceLogprobs = logprobs == null ? undefined : pendingLogprobs.splice(0);
+            if (pieceLogprobs != null) logprobs!.push(...pieceLogprobs);
+            onText?.(piece, pieceLogprobs);
         };
 
         let barrierMember: BarrierMember | null = null;
         if (maxTokens <= 0) finishReason = "length";
         else try {
-          for await (const token of sequence.evaluate(promptTokens.slice(reused), {
+          for await (const output of sequence.evaluateWithMetadata(promptTokens.slice(reused), {probabilities: topLogprobs != null}, {
+            ...penaltyAndBiasOptions(sampling, generated, maxTokens, this._model, this._vocabularySize),
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,
@@ -249,6 +283,10 @@ export class LlamaEngine {
         })) {
             firstTokenTime ??= performance.now();
             generatedCount++;
+            const token = output.token;
+            generated.push(token);
+            if (topLogprobs != null)
+                pendingLogprobs.push(this._logprobReader.entry(token, (output as {probabilities?: Map<Token, number>}).probabilities, topLogprobs));
             emit(matcher.push(detokenizer.push(token)));
 
             if (matcher.stopped) break;
@@ -285,7 +323,8 @@ export class LlamaEngine {
             cachedPromptTokens: reused,
             completionTokens: generatedCount,
             promptMs: (firstTokenTime ?? endTime) - startTime,
-            generationMs: endTime - (firstTokenTime ?? endTime)
+            generationMs: endTime - (firstTokenTime ?? endTime),
+            ...(logprobs == null ? {} : {logprobs})
         };
     }
 
@@ -323,20 +362,6 @@ export class LlamaEngine {
 /** node-llama-cpp's message when llama.cpp's `llama_adapter_lora_init` fails (AddonModel.cpp). */
 function isLoraLoadError(error: unknown): boolean {
     return error instanceof Error && /LoRA adapter/i.test(error.message);
-}
-
-function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-    const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
-        switch (message.role) {
-            case "system": return {type: "system", text: message.content};
-            case "user": return {type: "user", text: message.content};
-            case "assistant": return {type: "model", response: [message.content]};
-        }
-    });
-    if (history.at(-1)?.type !== "model")
-        history.push({type: "model", response: []});
-
-    return history;
 }
 
 /** A grammar's stop trigger as plain text, or null when it holds a special token, which text cannot match. */

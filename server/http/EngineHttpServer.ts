@@ -3,7 +3,8 @@ import http, {type IncomingMessage, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
 import {ClientDisconnectedError, EngineError, EngineShuttingDownError, InvalidRequestError, RequestBodyTooLargeError} from "../engine/engineErrors";
 import type {LlamaEngine} from "../engine/LlamaEngine";
-import type {GenerationRequest, GenerationResult} from "../engine/generationTypes";
+import type {GenerationRequest, GenerationResult, ToolCall} from "../engine/generationTypes";
+import type {TokenLogprob} from "../engine/TokenLogprobs";
 import {allowedOriginOf, checkRequest} from "./requestGuard";
 import {parseGenerationRequest, type RequestEnvelope} from "./parseGenerationRequest";
 
@@ -166,7 +167,14 @@ export class EngineHttpServer {
             sendJson(response, 200, {
                 id, object, created, model,
                 choices: [generation.kind === "chat"
-                    ? {index: 0, message: {role: "assistant", content: result.text}, finish_reason: finishReason, logprobs: null}
+                    ? {
+                        index: 0,
+                        message: {
+                            role: "assistant", content: result.toolCalls != null && result.text === "" ? null : result.text,
+                            ...(result.toolCalls == null ? {} : {tool_calls: toolCallsOf(result.toolCalls)})
+                        },
+                        finish_reason: finishReason, logprobs: logprobsOf(result.logprobs)
+                    }
                     : {index: 0, text: result.text, finish_reason: finishReason, logprobs: null}],
                 usage: usageOf(result),
                 timings: timingsOf(result)
@@ -185,17 +193,17 @@ export class EngineHttpServer {
             if (generation.kind === "chat")
                 writeEvent({id, object: chunkObject, created, model, choices: [{index: 0, delta: {role: "assistant", content: ""}, finish_reason: null}]});
         };
-        const piece = (text: string, finishReason: string | null) => generation.kind === "chat"
-            ? {index: 0, delta: text === "" ? {} : {content: text}, finish_reason: finishReason}
+        const piece = (text: string, finishReason: string | null, logprobs?: TokenLogprob[]) => generation.kind === "chat"
+            ? {index: 0, delta: text === "" ? {} : {content: text}, ...(generation.logprobs == null ? {} : {logprobs: logprobsOf(logprobs ?? [])}), finish_reason: finishReason}
             : {index: 0, text, finish_reason: finishReason};
 
         let result: GenerationResult;
         try {
             result = await this._engine.generate(generation, {
                 signal: abort.signal,
-                onText: (text) => {
+                onText: (text, logprobs) => {
                     start();
-                    writeEvent({id, object: chunkObject, created, model, choices: [piece(text, null)]});
+                    writeEvent({id, object: chunkObject, created, model, choices: [piece(text, null, logprobs)]});
                 }
             });
         } catch (error) {
@@ -217,11 +225,29 @@ export class EngineHttpServer {
 
         start();
         const finishReason = result.finishReason === "abort" ? "stop" : result.finishReason;
+        if (result.toolCalls != null)
+            writeEvent({id, object: chunkObject, created, model, choices: [{index: 0, delta: {tool_calls: toolCallsOf(result.toolCalls, {streamed: true})}, finish_reason: null}]});
         writeEvent({id, object: chunkObject, created, model, choices: [piece("", finishReason)], timings: timingsOf(result)});
         if (envelope.includeUsage)
             writeEvent({id, object: chunkObject, created, model, choices: [], usage: usageOf(result)});
         response.end("data: [DONE]\n\n");
     }
+}
+
+/** OpenAI's `tool_calls`: the arguments as JSON text, as OpenAI sends them. */
+function toolCallsOf(calls: readonly ToolCall[], {streamed = false}: {streamed?: boolean} = {}) {
+    return calls.map((call, index) => ({
+        ...(streamed ? {index} : {}), id: call.id, type: "function", function: {name: call.name, arguments: JSON.stringify(call.arguments ?? {})}
+    }));
+}
+
+/** OpenAI's chat `logprobs`: null unless asked for. */
+function logprobsOf(entries: readonly TokenLogprob[] | undefined) {
+    if (entries == null) return null;
+    return {
+        content: entries.map(({token, logprob, bytes, topLogprobs}) => ({token, logprob, bytes, top_logprobs: topLogprobs})),
+        refusal: null
+    };
 }
 
 function usageOf(result: GenerationResult) {

@@ -1,5 +1,6 @@
 import {InvalidRequestError} from "../engine/engineErrors";
-import type {ChatMessage, GenerationRequest, ResponseFormat, SamplingSettings} from "../engine/generationTypes";
+import type {GbnfJsonSchema} from "node-llama-cpp";
+import type {ChatMessage, GenerationRequest, LogprobsRequest, ResponseFormat, SamplingSettings, ToolCall, ToolsRequest} from "../engine/generationTypes";
 import {toGrammarJsonSchema} from "../engine/toGrammarJsonSchema";
 
 /** What an OpenAI request asked for besides the generation itself. */
@@ -14,7 +15,9 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
         throw new InvalidRequestError("The request body must be a JSON object.");
 
     const fields = body as Record<string, unknown>;
+    rejectUnserved(kind, fields);
     const sampling = parseSampling(fields);
+    const logprobs = kind === "chat" ? parseLogprobs(fields) : undefined;
     const responseFormat = parseResponseFormat(fields.response_format);
     const streamOptions = fields.stream_options;
     const envelope: RequestEnvelope = {
@@ -39,7 +42,115 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: unknow
     if (!Array.isArray(messages) || messages.length === 0)
         throw new InvalidRequestError("`messages` must be a non-empty array of {role, content}.", "messages");
 
-    return {request: {kind, messages: messages.map(parseMessage), sampling, responseFormat}, envelope};
+    const parsedMessages = messages.map(parseMessage);
+    const tools = parseTools(fields);
+    const usesTools = tools != null || parsedMessages.some((message) => message.role === "tool" || (message.role === "assistant" && message.toolCalls != null));
+    if (usesTools && responseFormat.type !== "text")
+        throw new InvalidRequestError("`response_format` and `tools` do not go together: a tool call has its own syntax.", "response_format");
+    if (usesTools && logprobs != null)
+        throw new InvalidRequestError("`logprobs` is not served with `tools` or tool messages.", "logprobs");
+    return {
+        request: {
+            kind, messages: parsedMessages, sampling, responseFormat, ...(logprobs == null ? {} : {logprobs}),
+            ...(usesTools ? {tools: tools ?? {functions: {}, parallel: true}} : {})
+        },
+        envelope
+    };
+}
+
+/** OpenAI's `tools` (type "function"), `tool_choice` ("auto" or "none") and `parallel_tool_calls`; undefined without tools. */
+function parseTools(fields: Record<string, unknown>): ToolsRequest | undefined {
+    const parallel = optionalBoolean(fields, "parallel_tool_calls") ?? true;
+    const toolChoice = fields.tool_choice;
+    if (toolChoice != null && toolChoice !== "auto" && toolChoice !== "none")
+        throw new InvalidRequestError(
+            `\`tool_choice\` ${JSON.stringify(toolChoice)} is not served: the model decides whether to call a tool ("auto"), or is not offered any ("none"); forcing a call is not supported.`,
+            "tool_choice"
+        );
+    const tools = fields.tools;
+    if (tools == null) return undefined;
+    if (!Array.isArray(tools))
+        throw new InvalidRequestError("`tools` must be an array of {\"type\": \"function\", \"function\": {name, description?, parameters?}}.", "tools");
+    const functions: ToolsRequest["functions"] = {};
+    tools.forEach((tool, index) => {
+        const param = `tools[${index}]`;
+        const {type, function: definition} = (tool ?? {}) as Record<string, unknown>;
+        if (type !== "function" || definition == null || typeof definition !== "object" || Array.isArray(definition))
+            throw new InvalidRequestError(`\`${param}\` must be {"type": "function", "function": {name, description?, parameters?}}; only function tools are served.`, param);
+        const {name, description, parameters} = definition as Record<string, unknown>;
+        if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(name))
+            throw new InvalidRequestError(`\`${param}.function.name\` must be 1 to 64 letters, digits, underscores or dashes, got ${JSON.stringify(name)}.`, `${param}.function.name`);
+        if (Object.hasOwn(functions, name))
+            throw new InvalidRequestError(`\`${param}.function.name\`: "${name}" is offered twice.`, `${param}.function.name`);
+        if (description != null && typeof description !== "string")
+            throw new InvalidRequestError(`\`${param}.function.description\` must be a string.`, `${param}.function.description`);
+        let params: GbnfJsonSchema | undefined;
+        // A function without parameters is called with none; an empty object schema is the same
+        const noParameters = parameters == null || (typeof parameters === "object" && !Array.isArray(parameters) &&
+            (parameters as Record<string, unknown>).type === "object" && Object.keys((parameters as Record<string, unknown>).properties ?? {}).length === 0);
+        if (!noParameters) {
+            try {
+                params = toGrammarJsonSchema(parameters, `${param}.function.parameters`);
+            } catch (error) {
+                if (error instanceof InvalidRequestError) throw new InvalidRequestError(error.message, `${param}.function.parameters`);
+                throw error;
+            }
+        }
+        functions[name] = {...(typeof description === "string" ? {description} : {}), ...(params == null ? {} : {params})};
+    });
+    return {functions: toolChoice === "none" ? {} : functions, parallel};
+}
+
+/** OpenAI fields this engine does not serve: a 400 naming the field, never a 200 that silently ignored it. */
+function rejectUnserved(kind: "chat" | "completion", fields: Record<string, unknown>) {
+    const n = optionalInteger(fields, "n", 1);
+    if (n != null && n > 1)
+        throw new InvalidRequestError("`n` above 1 is not served: send one request per answer (each gets its own random seed unless it gives one).", "n");
+    for (const name of ["functions", "function_call"])
+        if (fields[name] != null)
+            throw new InvalidRequestError(`\`${name}\` is OpenAI's deprecated form: use \`tools\` and \`tool_choice\`.`, name);
+    if (kind === "completion")
+        for (const name of ["tools", "tool_choice", "parallel_tool_calls"])
+            if (fields[name] != null)
+                throw new InvalidRequestError(`\`${name}\` is served on /v1/chat/completions, not on /v1/completions.`, name);
+    if (kind === "completion") {
+        if (fields.logprobs != null && fields.logprobs !== 0)
+            throw new InvalidRequestError("`logprobs` is served on /v1/chat/completions (`logprobs: true`, `top_logprobs`), not on /v1/completions.", "logprobs");
+        if (fields.echo != null && fields.echo !== false)
+            throw new InvalidRequestError("`echo` is not served: the prompt is not repeated in the answer.", "echo");
+        const bestOf = optionalInteger(fields, "best_of", 1);
+        if (bestOf != null && bestOf > 1)
+            throw new InvalidRequestError("`best_of` above 1 is not served: send several requests instead.", "best_of");
+        if (fields.suffix != null && fields.suffix !== "")
+            throw new InvalidRequestError("`suffix` (fill-in-the-middle) is not served.", "suffix");
+    }
+}
+
+/** Chat's `logprobs: true` with `top_logprobs` alternatives per token (0 to 20). */
+function parseLogprobs(fields: Record<string, unknown>): LogprobsRequest | undefined {
+    const wanted = optionalBoolean(fields, "logprobs") ?? false;
+    const top = optionalInteger(fields, "top_logprobs", 0);
+    if (top != null && top > 20)
+        throw new InvalidRequestError(`\`top_logprobs\` must be an integer from 0 to 20, got ${top}.`, "top_logprobs");
+    if (top != null && !wanted)
+        throw new InvalidRequestError("`top_logprobs` needs `logprobs: true`.", "top_logprobs");
+    return wanted ? {topLogprobs: top ?? 0} : undefined;
+}
+
+/** OpenAI's `logit_bias`: token ids (as JSON keys) to biases from -100 to 100. */
+function parseLogitBias(value: unknown): Map<number, number> {
+    const biases = new Map<number, number>();
+    if (value == null) return biases;
+    if (typeof value !== "object" || Array.isArray(value))
+        throw new InvalidRequestError("`logit_bias` must be an object mapping token ids to biases from -100 to 100.", "logit_bias");
+    for (const [key, bias] of Object.entries(value as Record<string, unknown>)) {
+        if (!/^\d+$/.test(key) || !Number.isSafeInteger(Number(key)))
+            throw new InvalidRequestError(`\`logit_bias\` keys are token ids, got ${JSON.stringify(key)}.`, "logit_bias");
+        if (typeof bias !== "number" || !Number.isFinite(bias) || bias < -100 || bias > 100)
+            throw new InvalidRequestError(`\`logit_bias["${key}"]\` must be a number from -100 to 100, got ${JSON.stringify(bias)}.`, "logit_bias");
+        if (bias !== 0) biases.set(Number(key), bias);
+    }
+    return biases;
 }
 
 function parseMessage(message: unknown, index: number): ChatMessage {
@@ -47,12 +158,40 @@ function parseMessage(message: unknown, index: number): ChatMessage {
     if (message == null || typeof message !== "object")
         throw new InvalidRequestError(`${param} must be an object with \`role\` and \`content\`.`, param);
 
-    const {role, content} = message as Record<string, unknown>;
+    const {role, content, tool_calls: toolCalls, tool_call_id: toolCallId} = message as Record<string, unknown>;
     const normalizedRole = role === "developer" ? "system" : role;
+    if (normalizedRole === "tool") {
+        if (typeof toolCallId !== "string" || toolCallId === "")
+            throw new InvalidRequestError(`${param}.tool_call_id must name the call this result answers.`, `${param}.tool_call_id`);
+        return {role: "tool", content: parseContent(content, `${param}.content`), toolCallId};
+    }
     if (normalizedRole !== "system" && normalizedRole !== "user" && normalizedRole !== "assistant")
-        throw new InvalidRequestError(`${param}.role must be "system", "user" or "assistant", got ${JSON.stringify(role)}.`, `${param}.role`);
+        throw new InvalidRequestError(`${param}.role must be "system", "user", "assistant" or "tool", got ${JSON.stringify(role)}.`, `${param}.role`);
+    if (normalizedRole === "assistant" && toolCalls != null)
+        return {role: "assistant", content: parseContent(content, `${param}.content`), toolCalls: parseToolCalls(toolCalls, `${param}.tool_calls`)};
 
     return {role: normalizedRole, content: parseContent(content, `${param}.content`)};
+}
+
+/** An assistant message's `tool_calls`: [{id, type: "function", function: {name, arguments: JSON text}}]. */
+function parseToolCalls(toolCalls: unknown, param: string): ToolCall[] {
+    if (!Array.isArray(toolCalls)) throw new InvalidRequestError(`${param} must be an array of tool calls.`, param);
+    return toolCalls.map((call, index) => {
+        const {id, type, function: called} = (call ?? {}) as Record<string, unknown>;
+        const {name, arguments: argumentsText} = (called ?? {}) as Record<string, unknown>;
+        if (typeof id !== "string" || type !== "function" || typeof name !== "string")
+            throw new InvalidRequestError(`${param}[${index}] must be {"id", "type": "function", "function": {"name", "arguments"}}.`, `${param}[${index}]`);
+        let parsed: unknown = undefined;
+        if (typeof argumentsText === "string" && argumentsText.trim() !== "") {
+            try {
+                parsed = JSON.parse(argumentsText);
+            } catch {
+                throw new InvalidRequestError(`${param}[${index}].function.arguments must be JSON text, as the model wrote it.`, `${param}[${index}].function.arguments`);
+            }
+        } else if (argumentsText != null && typeof argumentsText !== "string")
+            throw new InvalidRequestError(`${param}[${index}].function.arguments must be a string of JSON.`, `${param}[${index}].function.arguments`);
+        return {id, name, arguments: parsed};
+    });
 }
 
 function parseContent(content: unknown, param: string): string {
@@ -118,7 +257,10 @@ function parseSampling(fields: Record<string, unknown>): SamplingSettings {
         topK: optionalInteger(fields, "top_k", 0) ?? 40,
         maxTokens: optionalInteger(fields, "max_completion_tokens", 1) ?? optionalInteger(fields, "max_tokens", 1),
         stop: stopStrings.filter((item) => item !== ""),
-        seed: parseSeed(fields.seed)
+        seed: parseSeed(fields.seed),
+        frequencyPenalty: optionalNumber(fields, "frequency_penalty", -2, 2) ?? 0,
+        presencePenalty: optionalNumber(fields, "presence_penalty", -2, 2) ?? 0,
+        logitBias: parseLogitBias(fields.logit_bias)
     };
 }
 

@@ -6,7 +6,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
-import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
+import {ensureEmbeddedModel, ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
+import {collectChatStream} from "../support/collectChatStream";
 import {rawEngineRequest} from "../support/rawEngineRequest";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
@@ -17,7 +18,7 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
 
     before(async function () {
         this.timeout(180_000);
-        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "2", "--ctx-size", "512"]);
+        engine = await startEngineProcess(["--model", await ensureEmbeddedModel(), "--parallel", "2", "--ctx-size", "1536"]);
         client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 60_000});
     });
     after(async () => engine?.stop());
@@ -35,6 +36,128 @@ describe("engine: the OpenAI contract, exactly (generated model)", function () {
         assert.equal(response.json.error.param, "response_format");
         assert.match(response.json.error.message, /properties\.summary\.minLength/);
         assert.match(response.json.error.message, /3000/);
+    });
+
+    describe("penalties, logit_bias, logprobs and fields not served", () => {
+        const greedy = async (extra: Record<string, unknown>, max_tokens = 48) => await client.chat.completions.create({
+            model: "any", messages: question, max_tokens, temperature: 0, ...extra
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+        const distinctShare = (text: string) => new Set([...text]).size / [...text].length;
+
+        it("honours frequency_penalty and presence_penalty: repeats fall when positive and rise when negative", async () => {
+            const plain = (await greedy({})).choices[0]!.message.content!;
+            for (const field of ["frequency_penalty", "presence_penalty"]) {
+                const penalised = (await greedy({[field]: 2})).choices[0]!.message.content!;
+                const encouraged = (await greedy({[field]: -2})).choices[0]!.message.content!;
+                assert.notEqual(penalised, plain, field);
+                assert.ok(distinctShare(penalised) > distinctShare(plain), `${field} 2: ${penalised} vs ${plain}`);
+                assert.ok(distinctShare(encouraged) < distinctShare(plain), `${field} -2: ${encouraged} vs ${plain}`);
+            }
+        });
+
+        it("honours logit_bias: +100 makes a token the only choice, -100 bans it", async () => {
+            const forced = await greedy({logit_bias: {"300": 100}, logprobs: true}, 8);
+            const tokens = forced.choices[0]!.logprobs!.content!.map((entry) => entry.token);
+            assert.equal(tokens.length, 8);
+            assert.ok(tokens.every((token) => token === tokens[0]), JSON.stringify(tokens));
+            const banned = await greedy({logit_bias: {"300": -100}, logprobs: true}, 8);
+            assert.ok(!banned.choices[0]!.logprobs!.content!.some((entry) => entry.token === tokens[0]));
+        });
+
+        it("returns logprobs with top_logprobs for each generated token, streamed or not, matching the text", async () => {
+            const whole = await greedy({logprobs: true, top_logprobs: 3}, 10);
+            const choice = whole.choices[0]!;
+            const content = choice.logprobs!.content!;
+            assert.equal(content.length, whole.usage!.completion_tokens);
+            assert.equal(Buffer.from(content.flatMap((entry) => entry.bytes!)).toString("utf8"), choice.message.content);
+            for (const entry of content) {
+                assert.ok(entry.logprob <= 0);
+                assert.equal(entry.top_logprobs.length, 3);
+                assert.equal(entry.top_logprobs[0]!.token, entry.token, "greedy: the chosen token is the likeliest");
+                assert.ok(entry.top_logprobs[0]!.logprob >= entry.top_logprobs[1]!.logprob);
+            }
+            const stream = await client.chat.completions.create({model: "any", messages: question, max_tokens: 10, temperature: 0, logprobs: true, top_logprobs: 3, stream: true});
+            const streamed: OpenAI.ChatCompletionTokenLogprob[] = [];
+            for await (const chunk of stream) streamed.push(...chunk.choices[0]?.logprobs?.content ?? []);
+            assert.deepEqual(streamed.map((entry) => [entry.token, entry.logprob.toFixed(4)]), content.map((entry) => [entry.token, entry.logprob.toFixed(4)]));
+            assert.equal((await greedy({}, 4)).choices[0]!.logprobs, null, "none unless asked for");
+        });
+
+        it("rejects what it does not serve with a 400 naming the field, rather than ignore it", async () => {
+            const cases: [Record<string, unknown>, string][] = [
+                [{n: 2}, "n"],
+                [{logit_bias: {abc: 5}}, "logit_bias"],
+                [{logit_bias: {"5": 101}}, "logit_bias"],
+                [{logit_bias: {"99999999": 1}}, "logit_bias"],
+                [{frequency_penalty: 2.5}, "frequency_penalty"],
+                [{presence_penalty: "high"}, "presence_penalty"],
+                [{top_logprobs: 3}, "top_logprobs"],
+                [{logprobs: true, top_logprobs: 21}, "top_logprobs"]
+            ];
+            for (const [extra, param] of cases) {
+                const response = await rawEngineRequest(engine, {body: JSON.stringify({messages: question, max_tokens: 2, ...extra})});
+                assert.equal(response.status, 400, JSON.stringify(extra));
+                assert.equal(response.json.error.param, param, JSON.stringify(response.json));
+            }
+            const completion = await rawEngineRequest(engine, {path: "/v1/completions", body: JSON.stringify({prompt: "你好", max_tokens: 2, logprobs: 2})});
+            assert.equal(completion.status, 400);
+            assert.equal(completion.json.error.param, "logprobs");
+            assert.equal((await greedy({n: 1}, 2)).choices.length, 1);
+        });
+    });
+
+    describe("tools (node-llama-cpp's function calling)", () => {
+        const weatherTool = {
+            type: "function" as const,
+            function: {name: "get_weather", description: "查询一个城市现在的天气", parameters: {type: "object", properties: {city: {type: "string"}}, required: ["city"]}}
+        };
+        const ask = (extra: Partial<OpenAI.ChatCompletionCreateParamsNonStreaming>, messages: OpenAI.ChatCompletionMessageParam[] = [{role: "user", content: "北京天气怎么样？"}]) =>
+            client.chat.completions.create({model: "any", messages, max_tokens: 6, temperature: 0, ...extra});
+
+        it("offers the tools to the model in its chat template's syntax, and an answer without a call is a plain answer", async () => {
+            const plain = await ask({});
+            const offered = await ask({tools: [weatherTool]});
+            assert.ok(offered.usage!.prompt_tokens > plain.usage!.prompt_tokens + 20, "the tool's description is in the prompt");
+            assert.equal(offered.choices[0]!.finish_reason, "length");
+            assert.equal(offered.choices[0]!.message.tool_calls, undefined);
+            assert.ok(offered.choices[0]!.message.content!.length > 0);
+            const none = await ask({tools: [weatherTool], tool_choice: "none"});
+            assert.equal(none.usage!.prompt_tokens, plain.usage!.prompt_tokens, "tool_choice none offers no tool");
+            const streamed = await collectChatStream(await client.chat.completions.create({
+                model: "any", messages: [{role: "user", content: "北京天气怎么样？"}], max_tokens: 6, temperature: 0, tools: [weatherTool], stream: true
+            }));
+            assert.equal(streamed.text, offered.choices[0]!.message.content);
+        });
+
+        it("takes a conversation with a tool call and its result, and shows the model the result", async () => {
+            const conversation = (result: string): OpenAI.ChatCompletionMessageParam[] => [
+                {role: "user", content: "北京天气怎么样？"},
+                {role: "assistant", content: null, tool_calls: [{id: "call_1", type: "function", function: {name: "get_weather", arguments: "{\"city\": \"北京\"}"}}]},
+                {role: "tool", tool_call_id: "call_1", content: result}
+            ];
+            const short = await ask({tools: [weatherTool]}, conversation("{\"temperature\": 25}"));
+            const long = await ask({tools: [weatherTool]}, conversation("{\"temperature\": 25, \"humidity\": 40, \"wind\": \"北风三级\", \"sky\": \"晴\"}"));
+            assert.ok(long.usage!.prompt_tokens > short.usage!.prompt_tokens + 10, "the result is in the prompt");
+            assert.ok(short.choices[0]!.message.content!.length > 0);
+        });
+
+        it("rejects malformed tools and tool messages with a 400 naming the field", async () => {
+            const cases: [Record<string, unknown>, string][] = [
+                [{tools: [{type: "function", function: {name: "bad name!"}}]}, "tools[0].function.name"],
+                [{tools: [{type: "code_interpreter"}]}, "tools[0]"],
+                [{tools: [{type: "function", function: {name: "f", parameters: {type: "object", properties: {a: {type: "string", pattern: "x+"}}}}}]}, "tools[0].function.parameters"],
+                [{tools: [weatherTool], tool_choice: "required"}, "tool_choice"],
+                [{tools: [weatherTool], tool_choice: {type: "function", function: {name: "get_weather"}}}, "tool_choice"],
+                [{functions: [{name: "f"}]}, "functions"],
+                [{messages: [...question, {role: "tool", tool_call_id: "call_9", content: "1"}]}, "messages[1].tool_call_id"],
+                [{messages: [...question, {role: "assistant", content: null, tool_calls: [{id: "c", type: "function", function: {name: "f", arguments: "{oops"}}]}]}, "messages[1].tool_calls[0].function.arguments"]
+            ];
+            for (const [extra, param] of cases) {
+                const response = await rawEngineRequest(engine, {body: JSON.stringify({messages: question, max_tokens: 2, ...extra})});
+                assert.equal(response.status, 400, JSON.stringify(extra));
+                assert.equal(response.json.error.param, param, JSON.stringify(response.json));
+            }
+        });
     });
 
     describe("seed", () => {
@@ -225,5 +348,39 @@ describe("engine: --parent-pid and its log (generated model)", function () {
         } finally {
             await engine.stop();
         }
+    });
+});
+
+describe("engine: seeded sampling is reproducible (generated 0.5b F16 model)", function () {
+    let engine: EngineProcess;
+    let client: OpenAI;
+
+    before(async function () {
+        this.timeout(600_000);
+        const modelPath = await ensureGeneratedModel({shape: "0.5b", type: "F16"});
+        engine = await startEngineProcess(["--model", modelPath, "--parallel", "2", "--ctx-size", "2048"], {timeoutMs: 180_000});
+        client = new OpenAI({baseURL: `${engine.baseUrl}/v1`, apiKey: engine.ready.token, maxRetries: 0, timeout: 120_000});
+    });
+    after(async () => engine?.stop());
+
+    // A long prompt, evaluated whole the first time and from the cache after
+    const material = "秋天来了，树叶黄了，一片片落下来。农民伯伯在田里收割稻谷，到处都是丰收的景象。".repeat(12);
+    const seeded = async (content: string) => {
+        const completion = await client.chat.completions.create({
+            model: "any", messages: [{role: "system", content: "你是一个乐于助人的助手。"}, {role: "user", content}],
+            max_tokens: 16, temperature: 0.8, seed: 7, logprobs: true
+        });
+        return {text: completion.choices[0]!.message.content, logprobs: completion.choices[0]!.logprobs!.content!.map((entry) => entry.logprob)};
+    };
+
+    it("gives the same text and logprobs for the same seeded request however much of its prompt a sequence holds", async function () {
+        this.timeout(600_000);
+        const prompt = `请根据下面的材料写一句关于秋天的话。${material}`;
+        const fresh = await seeded(prompt);
+        const whole = await seeded(prompt); // the same sequence holds all of the prompt now
+        await seeded(`${prompt.slice(0, 200)}`); // and now only part of it
+        const partial = await seeded(prompt);
+        assert.deepEqual(whole, fresh);
+        assert.deepEqual(partial, fresh);
     });
 });
