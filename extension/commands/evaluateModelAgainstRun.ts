@@ -3,16 +3,18 @@ import path from "node:path";
 import * as vscode from "vscode";
 import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import type {EvalRunHeader} from "../../server/eval/report/EvalRunRecord";
-import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
-import {runEvalJob} from "../../server/eval/runEvalJob";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
+import type {EvalJobRequest, EvalJudge} from "../evaluate/evalJobCommand";
 import {
-    configuredRemoteEndpoints, judgePromptsOfWorkspace, localEvalEndpoint, newRunFilePath, samplingOfRun
+    configuredRemoteEndpoints, judgePromptsPathOfWorkspace, localServedModel, newRunFilePath, samplingOfRun
 } from "../evaluate/evalRunSetup";
+import {runEvalJobInProcess} from "../evaluate/runEvalJobInProcess";
 import {openEvalReport} from "./openEvalReport";
 
 export interface EvaluateModelDependencies {
+    /** dist/server.cjs: the eval job runs there (`belle eval --json-lines`), in a process of its own. */
+    serverScriptPath: string,
     engine: EngineSupervisor,
     settings: () => BelleSettings,
     secrets: vscode.SecretStorage,
@@ -69,15 +71,17 @@ export async function evaluateModelAgainstLastRun(deps: EvaluateModelDependencie
         return null;
     }
     const judgeMode = header.settings.judgeMode === "json" || header.settings.judgeMode === "reference" ? header.settings.judgeMode : "belle";
-    let judge: () => Promise<ChatEndpoint | null>;
+    let judge: () => Promise<EvalJudge>;
     let judgeIsCandidate = false;
-    if (header.judge === "none" || judgeMode === "reference") {
+    if (judgeMode === "reference") {
         // The reference judge needs no model: the new run is scored against the same standard answers
-        judge = async () => null;
+        judge = async () => ({kind: "reference"});
+    } else if (header.judge === "none") {
+        judge = async () => ({kind: "none"});
     } else if (judgeMode === "json") {
         // The earlier run was judged by the local engine, which now runs the new model: the scores say so
         judgeIsCandidate = true;
-        judge = () => localEvalEndpoint(deps.engine);
+        judge = async () => ({kind: "engine", served: await localServedModel(deps.engine)});
     } else {
         const configured = configuredRemoteEndpoints(deps.settings(), deps.secrets);
         const match = [configured.judge, configured.remote].find((entry) => entry != null && sameEndpoint(entry.describe, header.judge));
@@ -86,7 +90,7 @@ export async function evaluateModelAgainstLastRun(deps: EvaluateModelDependencie
                 path.basename(baseline.runFilePath), header.judge));
             return null;
         }
-        judge = match.endpoint;
+        judge = async () => ({kind: "endpoint", endpoint: await match.endpoint()});
     }
 
     const evalSetPath = header.evalSetPath;
@@ -98,43 +102,36 @@ export async function evaluateModelAgainstLastRun(deps: EvaluateModelDependencie
     const judgeMaxTokens = typeof header.settings.judgeMaxTokens === "number" ? header.settings.judgeMaxTokens : deps.settings().evalSampling.judgeMaxTokens;
     deps.log.info(`[eval] evaluating ${modelPath} against ${baseline.runFilePath} (${header.model}, judge ${header.judge})`);
 
-    const outcome = await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification,
-        title: vscode.l10n.t("Evaluating {0} like {1}", path.basename(modelPath), path.basename(baseline.runFilePath)),
-        cancellable: true
-    }, async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-            progress.report({message: vscode.l10n.t("starting the engine on {0}", path.basename(modelPath))});
+    const outcome = await runEvalJobInProcess({
+        preparing: vscode.l10n.t("starting the engine on {0}", path.basename(modelPath)),
+        prepare: async (): Promise<EvalJobRequest> => {
             await deps.useModel(modelPath);
-            const candidate = await localEvalEndpoint(deps.engine);
-            const judgeEndpoint = await judge();
-            const result = await runEvalJob({
-                evalSetPath, runFilePath, candidate, judge: judgeEndpoint, judgeMode, sampling, judgeMaxTokens,
-                classes: classes != null && classes.length > 0 ? classes : undefined, sampleSize, sampleSeed,
-                judgePrompts: judgePromptsOfWorkspace(workspaceFolder, deps.log),
-                concurrency: judgeMode === "belle" && judgeEndpoint != null ? 8 : deps.settings().parallel,
-                // No answer cache: it is keyed by model name and endpoint, and a retrained model keeps its name
-                signal: controller.signal,
-                onProgress: ({done, total, meanScore}) => progress.report({
-                    message: [`${done}/${total}`, meanScore == null ? null : vscode.l10n.t("mean {0}", meanScore.toFixed(3))].filter((part) => part != null).join(" · ")
-                })
-            });
-            return {finished: result.records.length === result.total, done: result.records.length, total: result.total, error: null};
-        } catch (error) {
-            deps.log.error(`[eval] ${(error as Error).stack ?? String(error)}`);
-            return {finished: false, done: 0, total: 0, error: (error as Error).message};
-        } finally {
-            subscription.dispose();
+            const judgeModel = await judge();
+            return {
+                evalSetPath, runFilePath, candidate: {kind: "engine", served: await localServedModel(deps.engine)}, judge: judgeModel,
+                sampling, judgeMaxTokens, classes: classes != null && classes.length > 0 ? classes : undefined, sampleSize, sampleSeed,
+                judgePromptsPath: judgePromptsPathOfWorkspace(workspaceFolder),
+                // The answer cache is keyed on the model file's sha256: a retrained model never gets the old one's answers
+                concurrency: judgeModel.kind === "endpoint" ? 8 : deps.settings().parallel
+            };
+        }
+    }, {
+        serverScriptPath: deps.serverScriptPath, log: deps.log,
+        title: vscode.l10n.t("Evaluating {0} like {1}", path.basename(modelPath), path.basename(baseline.runFilePath)),
+        progress: {
+            describe: ({done, total, meanScore}) =>
+                [`${done}/${total}`, meanScore == null ? null : vscode.l10n.t("mean {0}", meanScore.toFixed(3))].filter((part) => part != null).join(" · ")
         }
     });
     if (outcome.error != null) {
+        deps.log.error(`[eval] ${runFilePath}: ${outcome.error}`);
         void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", outcome.error));
         return null;
     }
-    if (!outcome.finished) {
-        void vscode.window.showWarningMessage(vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", outcome.done, outcome.total));
+    if (outcome.finished?.complete !== true) {
+        const done = outcome.finished?.done ?? outcome.progress?.done ?? 0;
+        const total = outcome.finished?.total ?? outcome.progress?.total ?? 0;
+        void vscode.window.showWarningMessage(vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", done, total));
         return null;
     }
     await openEvalReport([baseline.runFilePath, runFilePath]);

@@ -3,23 +3,24 @@ import path from "node:path";
 import * as vscode from "vscode";
 import {readEvalRunFile} from "../../server/eval/EvalRunFile";
 import {readEvalSetFile} from "../../server/eval/readEvalSet";
-import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
-import type {JudgePromptSet} from "../../server/eval/JudgePromptSet";
-import {runEvalJob, type EvalSampling} from "../../server/eval/runEvalJob";
-import {getBelleCacheDir} from "../../models/generate/ensureGeneratedModel";
+import type {EvalSampling} from "../../server/eval/runEvalJob";
 import {
     evalSamplingLimits, parseEvalSamplingInput, type EvalSamplingKey, type EvalSamplingSettings, type InvalidEvalSetting
 } from "../config/evalSamplingSettings";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
+import type {EvalCandidate, EvalJudge} from "../evaluate/evalJobCommand";
 import {
-    configuredRemoteEndpoints, judgePromptsOfWorkspace, localEvalEndpoint, newRunFilePath, runsFolderOf, samplingOfRun
+    configuredRemoteEndpoints, judgePromptsPathOfWorkspace, localServedModel, newRunFilePath, runsFolderOf, samplingOfRun
 } from "../evaluate/evalRunSetup";
+import {runEvalJobInProcess} from "../evaluate/runEvalJobInProcess";
 import {openEvalReport} from "./openEvalReport";
 
 export {judgeApiKeySecret} from "../evaluate/evalRunSetup";
 
 export interface RunEvaluationDependencies {
+    /** dist/server.cjs: the eval job runs there (`belle eval --json-lines`), in a process of its own. */
+    serverScriptPath: string,
     engine: EngineSupervisor,
     settings: () => BelleSettings,
     secrets: vscode.SecretStorage,
@@ -28,7 +29,8 @@ export interface RunEvaluationDependencies {
 }
 
 interface EndpointPick extends vscode.QuickPickItem {
-    endpoint: () => Promise<ChatEndpoint | null>,
+    /** As the candidate (local or remote only) and as the judge. */
+    resolve: () => Promise<EvalJudge>,
     /** "reference": no judge model, the answer's overlap with the standard answer (a judge pick only). */
     source: "local" | "remote" | "none" | "reference"
 }
@@ -58,21 +60,21 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         label: `$(server-process) ${vscode.l10n.t("Local engine")}`,
         description: settings.model === "" ? vscode.l10n.t("no model selected") : settings.model,
         source: "local",
-        endpoint: () => localEvalEndpoint(deps.engine)
+        resolve: async () => ({kind: "engine", served: await localServedModel(deps.engine)})
     };
     const configured = configuredRemoteEndpoints(settings, deps.secrets);
     const remote: EndpointPick | null = configured.remote == null ? null : {
         label: `$(cloud) ${vscode.l10n.t("Remote endpoint")}`,
         description: configured.remote.describe,
         source: "remote",
-        endpoint: configured.remote.endpoint
+        resolve: async () => ({kind: "endpoint", endpoint: await configured.remote!.endpoint()})
     };
     const dedicatedJudge: EndpointPick | null = configured.judge == null ? null : {
         label: `$(law) ${vscode.l10n.t("Judge endpoint")}`,
         description: configured.judge.describe,
         detail: vscode.l10n.t("BELLE's judge prompts; the score is read from \"得分:\"."),
         source: "remote",
-        endpoint: configured.judge.endpoint
+        resolve: async () => ({kind: "endpoint", endpoint: await configured.judge!.endpoint()})
     };
     const candidates = [local, ...(remote == null ? [] : [remote])];
     const candidate = candidates.length === 1 ? local : await vscode.window.showQuickPick(candidates, {title: vscode.l10n.t("Model to evaluate")});
@@ -84,9 +86,9 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
         {
             label: `$(symbol-ruler) ${vscode.l10n.t("Reference match (offline: overlap with the standard answer)")}`,
             detail: vscode.l10n.t("No judge model: character-level F1 against std_answer; items without one get no score."),
-            source: "reference", endpoint: async () => null
+            source: "reference", resolve: async () => ({kind: "reference"})
         },
-        {label: `$(circle-slash) ${vscode.l10n.t("No judge: answers only")}`, source: "none", endpoint: async () => null}
+        {label: `$(circle-slash) ${vscode.l10n.t("No judge: answers only")}`, source: "none", resolve: async () => ({kind: "none"})}
     ], {title: vscode.l10n.t("Judge")});
     if (judgePick == null) return;
 
@@ -110,13 +112,7 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     if (sampleText == null) return;
     const sampleSize = sampleText.trim() === "" ? undefined : Number(sampleText.trim());
 
-    let judgePrompts: JudgePromptSet;
-    try {
-        judgePrompts = judgePromptsOfWorkspace(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath, deps.log);
-    } catch (error) {
-        void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
-        return;
-    }
+    const judgePromptsPath = judgePromptsPathOfWorkspace(vscode.workspace.getWorkspaceFolder(evalSetUri)?.uri.fsPath);
 
     const resumeKey = `belle.eval.lastRun:${evalSetPath}`;
     let runFilePath = newRunFilePath(runsFolderOf(evalSetUri), evalSetPath);
@@ -145,72 +141,50 @@ export async function runEvaluation(deps: RunEvaluationDependencies, uri?: vscod
     }
     deps.log.info(`[eval] sampling: temperature ${sampling.temperature}, top-p ${sampling.topP}, max tokens ${sampling.maxTokens}, judge max tokens ${judgeMaxTokens}`);
 
-    let candidateEndpoint: ChatEndpoint;
-    let judgeEndpoint: ChatEndpoint | null;
+    let candidateModel: EvalCandidate;
+    let judge: EvalJudge;
     try {
-        candidateEndpoint = (await candidate.endpoint())!;
-        judgeEndpoint = await judgePick.endpoint();
+        candidateModel = await candidate.resolve() as EvalCandidate;
+        judge = await judgePick.resolve();
     } catch (error) {
         void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
         return;
     }
 
     const selectedClasses = pickedClasses.length === classes.length ? undefined : pickedClasses.map((pick) => pick.label);
-    await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification,
-        title: vscode.l10n.t("Evaluating {0}", path.basename(evalSetPath)),
-        cancellable: true
-    }, async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        let reported = 0;
-        let remembered = false;
-        try {
-            const result = await runEvalJob({
-                evalSetPath, runFilePath, candidate: candidateEndpoint, judge: judgeEndpoint,
-                judgeMode: judgePick.source === "reference" ? "reference" : judgePick.source === "local" ? "json" : "belle",
-                sampling,
-                judgeMaxTokens,
-                classes: selectedClasses,
-                sampleSize,
-                judgePrompts,
-                concurrency: judgePick.source === "remote" || candidate.source === "remote" ? 8 : settings.parallel,
-                cacheDir: path.join(getBelleCacheDir(), "eval-answers"),
-                signal: controller.signal,
-                onProgress: ({done, total, failed, meanScore, etaMs}) => {
-                    if (!remembered) {
-                        remembered = true;
-                        void deps.workspaceState.update(resumeKey, {runFilePath, total});
-                    }
-                    const percent = Math.floor(done / Math.max(1, total) * 100);
-                    progress.report({
-                        increment: percent - reported,
-                        message: [
-                            `${done}/${total}`,
-                            meanScore == null ? null : vscode.l10n.t("mean {0}", meanScore.toFixed(3)),
-                            failed === 0 ? null : vscode.l10n.t("{0} without a score", failed),
-                            etaMs == null ? null : vscode.l10n.t("about {0} left", formatDuration(etaMs))
-                        ].filter((part) => part != null).join(" · ")
-                    });
-                    reported = percent;
-                }
-            });
-            const finished = result.records.length === result.total;
-            deps.log.info(`[eval] ${finished ? "finished" : "stopped"} ${runFilePath}: ${result.records.length}/${result.total}`);
-            const openReport = vscode.l10n.t("Open Report");
-            const message = finished
-                ? vscode.l10n.t("Evaluation finished: {0} items.", result.total)
-                : vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", result.records.length, result.total);
-            // Not awaited: the progress notification must close now, not when the user answers this message.
-            void vscode.window.showInformationMessage(message, openReport).then(async (choice) => {
-                if (choice === openReport) await openEvalReport([runFilePath]);
-            });
-        } catch (error) {
-            deps.log.error(`[eval] ${(error as Error).stack ?? String(error)}`);
-            void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", (error as Error).message));
-        } finally {
-            subscription.dispose();
+    const outcome = await runEvalJobInProcess({
+        evalSetPath, runFilePath, candidate: candidateModel, judge, sampling, judgeMaxTokens, classes: selectedClasses, sampleSize,
+        judgePromptsPath,
+        concurrency: judgePick.source === "remote" || candidate.source === "remote" ? 8 : settings.parallel
+    }, {
+        serverScriptPath: deps.serverScriptPath, log: deps.log, title: vscode.l10n.t("Evaluating {0}", path.basename(evalSetPath)),
+        progress: {
+            onStarted: ({total}) => void deps.workspaceState.update(resumeKey, {runFilePath, total}),
+            describe: ({done, total, failed, meanScore, etaMs}) => [
+                `${done}/${total}`,
+                meanScore == null ? null : vscode.l10n.t("mean {0}", meanScore.toFixed(3)),
+                failed === 0 ? null : vscode.l10n.t("{0} without a score", failed),
+                etaMs == null ? null : vscode.l10n.t("about {0} left", formatDuration(etaMs))
+            ].filter((part) => part != null).join(" · ")
         }
+    });
+    if (outcome.error != null) {
+        deps.log.error(`[eval] ${runFilePath}: ${outcome.error}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t("BELLE evaluation: {0}", outcome.error));
+        return;
+    }
+    if (outcome.finished == null && outcome.progress == null) return; // cancelled before the job had begun
+    const done = outcome.finished?.done ?? outcome.progress?.done ?? 0;
+    const total = outcome.finished?.total ?? outcome.progress?.total ?? 0;
+    const finished = outcome.finished?.complete === true;
+    deps.log.info(`[eval] ${finished ? "finished" : "stopped"} ${runFilePath}: ${done}/${total}`);
+    const openReport = vscode.l10n.t("Open Report");
+    const message = finished
+        ? vscode.l10n.t("Evaluation finished: {0} items.", total)
+        : vscode.l10n.t("Evaluation stopped at {0}/{1}; run it again to resume.", done, total);
+    // Not awaited: the command ends now, not when the user answers this message.
+    void vscode.window.showInformationMessage(message, openReport).then(async (choice) => {
+        if (choice === openReport) await openEvalReport([runFilePath]);
     });
 }
 

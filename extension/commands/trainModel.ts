@@ -1,10 +1,11 @@
 import {spawn} from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import readline from "node:readline";
 import * as vscode from "vscode";
 import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
 import {looksLikeEvalSet} from "../evalSet/looksLikeEvalSet";
+import {describeCliFailure} from "../jobs/describeCliFailure";
+import {startBelleJobProcess} from "../jobs/startBelleJobProcess";
 import {TrainingViewPanel} from "../train/TrainingViewPanel";
 import {trainWorkerNoteTexts} from "../train/trainWorkerNoteTexts";
 import {nextTrainWorkerMappingContext, trainWorkerMessageToViewEvents, type TrainWorkerMappingContext} from "../train/trainWorkerMessageToViewEvents";
@@ -76,19 +77,16 @@ export async function trainModelWizard(dependencies: TrainModelDependencies): Pr
 
 /**
  * Runs a job spec in a `belle train run` process, shown live in the job's training view (curves, figures, Cancel,
- * and Chat / Evaluate / Reveal once saved) and in a short cancellable progress notification. Resolves with the
- * saved model's path, or null.
+ * and Chat / Evaluate / Reveal once saved) and in a short cancellable progress notification; Cancel stops it as every
+ * job process is stopped (`startBelleJobProcess`: SIGTERM, on which the CLI ends its worker). Resolves with the saved
+ * model's path, or null.
  */
 export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log, extensionUri, chatWith, evaluateWith}: TrainModelDependencies):
     Promise<string | null> {
     const name = path.basename(specUri.fsPath, ".json");
     let cancelJob: (() => void) | undefined;
-    let cancelledFromView = false;
     const view = TrainingViewPanel.show(extensionUri, specUri.fsPath, name, {
-        cancel: () => {
-            cancelledFromView = true;
-            cancelJob?.();
-        },
+        cancel: () => cancelJob?.(),
         chat: (modelPath) => void chatWith(modelPath),
         evaluate: evaluateWith == null ? undefined : (modelPath) => void evaluateWith(modelPath),
         reveal: (modelPath) => void revealModelFile(modelPath)
@@ -99,44 +97,34 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
     };
     const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Training {0}", name), cancellable: true
-    }, (progress, token) => new Promise<{savedPath: string | null, error: string | null, cancelled: boolean}>((resolve) => {
-        const child = spawn(process.execPath, [serverScriptPath, "train", "run", specUri.fsPath, "--json-lines"], {
-            stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
-        });
-        cancelJob = () => child.kill("SIGKILL");
-        token.onCancellationRequested(() => child.kill("SIGKILL"));
+    }, async (progress, token) => {
         let savedPath: string | null = null;
         let error: string | null = null;
         let epochs = 0;
-        let stderr = "";
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-            stderr = (stderr + chunk).slice(-8_000);
-            for (const line of chunk.split("\n")) if (line.trim() !== "") log.info(`[train] ${line}`);
-        });
-        readline.createInterface({input: child.stdout}).on("line", (line) => {
-            let message: TrainWorkerMessage;
-            try {
-                message = JSON.parse(line) as TrainWorkerMessage;
-            } catch {
-                return;
+        const job = startBelleJobProcess({
+            serverScriptPath, args: ["train", "run", specUri.fsPath, "--json-lines"], log, logTag: "[train]",
+            onLine: (line) => {
+                const message = line as TrainWorkerMessage;
+                view.report(trainWorkerMessageToViewEvents(message, mapping));
+                mapping = nextTrainWorkerMappingContext(mapping, message);
+                if (message.type === "epoch") {
+                    epochs++;
+                    log.info(`[train] epoch ${message.epoch + 1}: loss ${message.loss}, accuracy ${message.accuracy}, ${message.tokensPerSecond.toFixed(0)} tok/s`);
+                    progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", message.epoch + 1, message.loss.toFixed(3))});
+                } else if (message.type === "saved") savedPath = message.outputPath;
+                else if (message.type === "error") error = `${message.name}: ${message.message}`;
             }
-            view.report(trainWorkerMessageToViewEvents(message, mapping));
-            mapping = nextTrainWorkerMappingContext(mapping, message);
-            if (message.type === "epoch") {
-                epochs++;
-                log.info(`[train] epoch ${message.epoch + 1}: loss ${message.loss}, accuracy ${message.accuracy}, ${message.tokensPerSecond.toFixed(0)} tok/s`);
-                progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", message.epoch + 1, message.loss.toFixed(3))});
-            } else if (message.type === "saved") savedPath = message.outputPath;
-            else if (message.type === "error") error = `${message.name}: ${message.message}`;
         });
-        child.on("close", (code) => {
-            const cancelled = savedPath == null && error == null && (token.isCancellationRequested || cancelledFromView);
-            if (savedPath == null && error == null && !cancelled)
-                error = describeCliFailure(stderr) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
-            log.info(`[train] ${name}: exit ${code}, ${epochs} epochs`);
-            resolve({savedPath, error, cancelled});
-        });
-    }));
+        cancelJob = () => job.stop();
+        const subscription = token.onCancellationRequested(() => job.stop());
+        const {code, stderr, spawnError} = await job.exited;
+        subscription.dispose();
+        const cancelled = savedPath == null && error == null && job.stopRequested;
+        if (savedPath == null && error == null && !cancelled)
+            error = spawnError ?? describeCliFailure(stderr) ?? vscode.l10n.t("the training process exited with code {0}", code ?? "?");
+        log.info(`[train] ${name}: exit ${code}, ${epochs} epochs`);
+        return {savedPath: savedPath as string | null, error: error as string | null, cancelled};
+    });
     if (result.cancelled) view.report([{kind: "status", status: "cancelled", message: null, outputPath: null}]);
     else if (result.error != null) view.report([{kind: "status", status: "failed", message: result.error, outputPath: null}]);
     if (result.error != null) {
@@ -169,18 +157,6 @@ async function readSpecEpochs(specUri: vscode.Uri): Promise<number | null> {
 async function revealModelFile(modelPath: string): Promise<void> {
     const uri = vscode.Uri.file(modelPath);
     await vscode.commands.executeCommand(vscode.workspace.getWorkspaceFolder(uri) != null ? "revealInExplorer" : "revealFileInOS", uri);
-}
-
-/**
- * The cause a failed `belle` command gave: its "belle: …" line (the CLI prints its usage after it, which said nothing
- * of the cause), else the last line that is not usage.
- */
-export function describeCliFailure(stderr: string): string | null {
-    const lines = stderr.split("\n").map((line) => line.trimEnd()).filter((line) => line.trim() !== "");
-    const cause = lines.filter((line) => line.startsWith("belle: ")).at(-1);
-    if (cause != null) return cause.slice("belle: ".length);
-    const usage = lines.findIndex((line) => /^\s*(usage:|belle <command>)/i.test(line));
-    return (usage < 0 ? lines : lines.slice(0, usage)).at(-1) ?? null;
 }
 
 type TrainingFileKind = "training" | "eval set" | "other";

@@ -16,7 +16,9 @@ export interface EngineReadyLine {
     threads: number,
     contextSize: number,
     parallel: number,
-    promptFormat: string
+    promptFormat: string,
+    /** The LoRA adapters applied on the model (`belle serve --lora`). */
+    loraAdapters?: Array<{path: string, name: string, scale: number}>
 }
 
 export interface EngineLaunch {

@@ -1,20 +1,27 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as vscode from "vscode";
-import {mergeJudgePromptsFromText, shippedJudgePrompts, type JudgePromptSet} from "../../server/eval/JudgePromptSet";
 import type {ChatEndpoint} from "../../server/eval/requestChatCompletion";
 import type {EvalSampling} from "../../server/eval/runEvalJob";
 import {remoteApiKeySecret} from "../chat/ChatEndpoints";
 import {isValidEvalSamplingValue} from "../config/evalSamplingSettings";
 import type {BelleSettings} from "../config/readBelleSettings";
 import type {EngineSupervisor} from "../engine/EngineSupervisor";
+import type {ServedModel} from "./evalJobCommand";
 
 export const judgeApiKeySecret = "belle.eval.judge.apiKey";
 
-/** The local engine as an eval endpoint: started (on `belle.model`) when the run needs it. */
-export async function localEvalEndpoint(engine: EngineSupervisor): Promise<ChatEndpoint> {
+/**
+ * The model the local engine serves, started (on `belle.model`) when the run needs it: its URL and token for the
+ * eval process, and the files it loaded (the ready line's, not the settings', which may have changed since) for the
+ * answer cache's key.
+ */
+export async function localServedModel(engine: EngineSupervisor): Promise<ServedModel> {
     const ready = await engine.ensureStarted();
-    return {baseUrl: `http://${ready.host}:${ready.port}/v1`, apiKey: ready.token, model: ready.model, label: `${ready.model} (local engine)`};
+    return {
+        baseUrl: `http://${ready.host}:${ready.port}/v1`, token: ready.token, model: ready.model, modelPath: ready.modelPath,
+        loraAdapters: (ready.loraAdapters ?? []).map(({path: adapterPath, scale}) => ({path: adapterPath, scale}))
+    };
 }
 
 /** The remote endpoints the settings name: `belle.remote.*` (chat) and `belle.eval.judge.*` (a dedicated judge). */
@@ -37,16 +44,10 @@ export function configuredRemoteEndpoints(settings: BelleSettings, secrets: vsco
     };
 }
 
-/**
- * BELLE's judge prompts, with the workspace's `.belle/judge-prompts.json` merged over them when there is one.
- * Throws (naming the file) when that file is broken.
- */
-export function judgePromptsOfWorkspace(workspaceFolder: string | undefined, log: vscode.LogOutputChannel): JudgePromptSet {
+/** The workspace's `.belle/judge-prompts.json` (laid over BELLE's judge prompts by `belle eval --judge-prompts`), if any. */
+export function judgePromptsPathOfWorkspace(workspaceFolder: string | undefined): string | null {
     const overridePath = workspaceFolder == null ? null : path.join(workspaceFolder, ".belle", "judge-prompts.json");
-    if (overridePath == null || !fs.existsSync(overridePath)) return shippedJudgePrompts;
-    const prompts = mergeJudgePromptsFromText(shippedJudgePrompts, fs.readFileSync(overridePath, "utf8"), overridePath);
-    log.info(`[eval] judge prompts overridden by ${overridePath}`);
-    return prompts;
+    return overridePath != null && fs.existsSync(overridePath) ? overridePath : null;
 }
 
 /** The sampling a run file's header records, or null when it does not record a usable one. */

@@ -19,15 +19,15 @@ import {SelectionEvaluator} from "./SelectionEvaluator";
 export function registerEvaluationFeatures(services: BelleServices, {evalSetDocuments, evalRuns, useModel}: {
     evalSetDocuments: EvalSetDocuments, evalRuns: EvalRunIndex, useModel: (modelPath: string) => Promise<void>
 }): {evaluateWith: (modelPath: string) => Promise<void>} {
-    const {context, log, engine, endpoints, register} = services;
+    const {context, log, serverScriptPath, engine, endpoints, register} = services;
     services.own(EvalReportSerializer.register(context.extensionUri));
     register(commandIds.runEvaluation, (uri?: vscode.Uri) => runEvaluation({
-        engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
+        serverScriptPath, engine, settings: readBelleSettings, secrets: context.secrets, workspaceState: context.workspaceState, log
     }, uri instanceof vscode.Uri ? uri : undefined));
     register(commandIds.openEvalReport, () => pickAndOpenEvalReport());
     register(commandIds.setJudgeApiKey, () => askForSecret(context.secrets, judgeApiKeySecret, vscode.l10n.t("API key for the judge endpoint")));
 
-    const evaluateModel = {engine, settings: readBelleSettings, secrets: context.secrets, log, useModel};
+    const evaluateModel = {serverScriptPath, engine, settings: readBelleSettings, secrets: context.secrets, log, useModel};
     register(commandIds.evaluateModelAgainstLastRun, async (uri?: unknown) => {
         const modelPath = uri instanceof vscode.Uri ? uri.fsPath : await pickModelToEvaluate();
         return modelPath == null ? null : evaluateModelAgainstLastRun(evaluateModel, modelPath);

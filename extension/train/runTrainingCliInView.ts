@@ -1,8 +1,7 @@
-import {spawn} from "node:child_process";
-import readline from "node:readline";
 import * as vscode from "vscode";
 import {isSlurmSubmitLine, type SlurmSubmitLine} from "../../server/train/external/SlurmSubmitLine";
 import type {TrainModelDependencies} from "../commands/trainModel";
+import {startBelleJobProcess} from "../jobs/startBelleJobProcess";
 import {TrainingViewPanel} from "./TrainingViewPanel";
 import {slurmSubmitLineToViewEvents, type SlurmMappingContext, type SlurmNoteTexts} from "./slurmSubmitLineToViewEvents";
 import {trainWorkerNoteTexts} from "./trainWorkerNoteTexts";
@@ -36,8 +35,8 @@ export type TrainingCliResult = {
 
 /**
  * Runs `belle <args>` in a child process and shows its JSON lines (a Slurm job or a local trainer: state changes, the
- * trainer's log parsed) in the training view and a cancellable notification. Cancel sends SIGTERM, on which the CLI
- * stops its job (scancel on Slurm) and waits for it to end.
+ * trainer's log parsed) in the training view and a cancellable notification. Cancel stops it as `startBelleJobProcess`
+ * does every job (SIGTERM): the CLI stops its job (scancel on Slurm) and waits for it to end.
  */
 export async function runTrainingCliInView(run: TrainingCliRun, {serverScriptPath, log, extensionUri, chatWith, evaluateWith}: TrainModelDependencies):
     Promise<TrainingCliResult> {
@@ -60,56 +59,36 @@ export async function runTrainingCliInView(run: TrainingCliRun, {serverScriptPat
 
     const result = await vscode.window.withProgress({
         location: vscode.ProgressLocation.Notification, title: run.title, cancellable: true
-    }, (progress, token) => new Promise<{finished: FinishedLine | null, error: string | null}>((resolve) => {
-        const child = spawn(process.execPath, [serverScriptPath, ...run.args], {
-            cwd: run.cwd, stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ELECTRON_RUN_AS_NODE: "1"}
-        });
-        // SIGTERM, not SIGKILL: the CLI must live on to stop the job (scancel), or it would run on with no one watching.
-        // Once: `train submit` handles only the first, and a second would end it before the job has stopped.
-        let stopping = false;
-        cancelJob = () => {
-            if (stopping) return;
-            stopping = true;
-            child.kill("SIGTERM");
-        };
-        token.onCancellationRequested(() => cancelJob?.());
+    }, async (progress, token) => {
         let finished: FinishedLine | null = null;
-        let stderr = "";
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-            stderr = (stderr + chunk).slice(-8_000);
-            for (const line of chunk.split("\n")) if (line.trim() !== "") log.info(`${logTag} ${line}`);
-        });
-        readline.createInterface({input: child.stdout}).on("line", (text) => {
-            let line: unknown;
-            try {
-                line = JSON.parse(text);
-            } catch {
-                log.info(`${logTag} ${text}`);
-                return;
+        const job = startBelleJobProcess({
+            serverScriptPath, args: run.args, cwd: run.cwd, log, logTag,
+            onLine: (line) => {
+                if (!isSlurmSubmitLine(line)) return;
+                const mapped = slurmSubmitLineToViewEvents(line, mapping);
+                mapping = mapped.context;
+                view.report(mapped.events);
+                if (line.type === "submitted") {
+                    log.info(`${logTag} ${name}: job ${line.jobId}, script ${line.scriptPath}, log ${line.logPath}`);
+                    progress.report({message: vscode.l10n.t("job {0} submitted", line.jobId)});
+                } else if (line.type === "state") progress.report({message: vscode.l10n.t("job {0}: {1}", line.jobId, line.state)});
+                else if (line.type === "output" && line.event.kind === "text") log.info(`${logTag} ${line.event.line}`);
+                else if (line.type === "output" && line.event.kind === "belle" && line.event.message.type === "epoch")
+                    progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", line.event.message.epoch + 1, line.event.message.loss.toFixed(3))});
+                else if (line.type === "output" && line.event.kind === "trainer" && line.event.record.kind === "train")
+                    progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", line.event.record.epoch.toFixed(2), line.event.record.loss.toFixed(3))});
+                else if (line.type === "finished") finished = line;
             }
-            if (!isSlurmSubmitLine(line)) return;
-            const mapped = slurmSubmitLineToViewEvents(line, mapping);
-            mapping = mapped.context;
-            view.report(mapped.events);
-            if (line.type === "submitted") {
-                log.info(`${logTag} ${name}: job ${line.jobId}, script ${line.scriptPath}, log ${line.logPath}`);
-                progress.report({message: vscode.l10n.t("job {0} submitted", line.jobId)});
-            } else if (line.type === "state") progress.report({message: vscode.l10n.t("job {0}: {1}", line.jobId, line.state)});
-            else if (line.type === "output" && line.event.kind === "text") log.info(`${logTag} ${line.event.line}`);
-            else if (line.type === "output" && line.event.kind === "belle" && line.event.message.type === "epoch")
-                progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", line.event.message.epoch + 1, line.event.message.loss.toFixed(3))});
-            else if (line.type === "output" && line.event.kind === "trainer" && line.event.record.kind === "train")
-                progress.report({message: vscode.l10n.t("epoch {0} · loss {1}", line.event.record.epoch.toFixed(2), line.event.record.loss.toFixed(3))});
-            else if (line.type === "finished") finished = line;
         });
-        child.on("error", (error) => resolve({finished: null, error: error.message}));
-        child.on("close", (code) => {
-            log.info(`${logTag} ${name}: exit ${code}`);
-            // Without a finished line the CLI itself failed (sbatch refused the job, a bad spec): its last words say why
-            const error = finished == null ? stderr.trim().split("\n")[0] || vscode.l10n.t("the submitting process exited with code {0}", code ?? "?") : null;
-            resolve({finished, error});
-        });
-    }));
+        cancelJob = () => job.stop();
+        const subscription = token.onCancellationRequested(() => job.stop());
+        const {code, stderr, spawnError} = await job.exited;
+        subscription.dispose();
+        if (spawnError != null) return {finished: null, error: spawnError};
+        // Without a finished line the CLI itself failed (sbatch refused the job, a bad spec): its last words say why
+        const error = finished == null ? stderr.trim().split("\n")[0] || vscode.l10n.t("the submitting process exited with code {0}", code ?? "?") : null;
+        return {finished: finished as FinishedLine | null, error};
+    });
     return {...result, mapping, view};
 }
 

@@ -10,7 +10,8 @@ import {addJudgeHumanAgreement} from "../eval/report/addJudgeHumanAgreement";
 import {compareEvalRuns} from "../eval/report/compareEvalRuns";
 import {computeEvalReport} from "../eval/report/computeEvalReport";
 import {exportEvalReportJson, exportEvalReportMarkdown, exportEvalRunCsv} from "../eval/report/exportEvalReport";
-import {hashModelFile} from "../eval/hashModelFile";
+import type {EvalJobLine} from "../eval/EvalJobLine";
+import {hashServedModel} from "../eval/hashModelFile";
 import {mergeJudgePromptsFromText, shippedJudgePrompts} from "../eval/JudgePromptSet";
 import {readEvalSetFile} from "../eval/readEvalSet";
 import {formatEvalSetDiagnostic} from "../eval/EvalSetDiagnostic";
@@ -21,14 +22,19 @@ import {parseLoraArgument} from "./parseLoraArgument";
 import {resolveModelArgument} from "./resolveModelArgument";
 
 export const evalUsage = `belle eval --eval-set <file> --out <run.jsonl> (--model <file.gguf | embedded> [--lora <adapter.gguf>[:scale] ...]
-           | --url <base url> --model-name <id>)
-           [--judge-url <base url> --judge-model <id>] [--judge-mode belle|json|reference] [--no-judge]
+           | --url <base url> --model-name <id> [--model-file <file.gguf | embedded> [--lora <adapter.gguf>[:scale] ...]])
+           [--judge-url <base url> --judge-model <id> [--judge-name <label>]] [--judge-mode belle|json|reference] [--no-judge]
            [--class <name> ...] [--sample <n>] [--seed <n>] [--shard <i>/<n>] [--concurrency 4]
            [--temperature 0] [--top-p 1] [--max-tokens 512] [--judge-max-tokens 512] [--judge-prompts <file.json>]
-           [--threads auto] [--ctx-size 4096] [--sampling-seed <n>]
-    API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint).
+           [--threads auto] [--ctx-size 4096] [--sampling-seed <n>] [--json-lines]
+    API keys: BELLE_EVAL_API_KEY (candidate endpoint), BELLE_JUDGE_API_KEY (judge endpoint), never on the command line.
     With --model, the model runs in this process and is also the judge unless --judge-url is given; --lora applies
     LoRA adapters on it (as belle serve --lora), and the answer cache tells the adapted model from the base.
+    --model-file with --url: the endpoint serves this GGUF (with these --lora adapters), e.g. a running belle serve;
+    the answer cache is keyed on the files' sha256, not on the URL, so it survives a restart on another port.
+    --judge-name: how the run file names the judge (default <judge model>@<judge url>), for a URL that changes.
+    --json-lines: progress as JSON lines on stdout ({"type": "progress" | "finished", ...}); Ctrl+C or SIGTERM stops
+    the job after the items under way, and running it again resumes.
     --judge-mode reference: no judge model; the score is the answer's character-level F1 against std_answer (offline).
     --judge-prompts: BELLE's eval/eval_prompt.json as it is (one {"class", "prompt"} object per line: those classes
     get those prompts), or an override in our format, one JSON object {"messageTemplate"?: {"withReference",
@@ -57,8 +63,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
             lora: {type: "string", multiple: true, default: []},
             url: {type: "string"},
             "model-name": {type: "string"},
+            "model-file": {type: "string"},
             "judge-url": {type: "string"},
             "judge-model": {type: "string"},
+            "judge-name": {type: "string"},
             "judge-mode": {type: "string"},
             "no-judge": {type: "boolean", default: false},
             class: {type: "string", multiple: true, default: []},
@@ -73,7 +81,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
             "judge-max-tokens": {type: "string", default: "512"},
             "judge-prompts": {type: "string"},
             threads: {type: "string", default: "auto"},
-            "ctx-size": {type: "string", default: "4096"}
+            "ctx-size": {type: "string", default: "4096"},
+            "json-lines": {type: "boolean", default: false}
         },
         strict: true
     });
@@ -81,8 +90,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const runFilePath = required(values.out, "--out");
     if ((values.model == null) === (values.url == null))
         throw new CliUsageError("Give either --model (a .gguf file, or \"embedded\") or --url of an OpenAI-compatible endpoint.");
-    if (values.lora.length > 0 && values.model == null)
-        throw new CliUsageError("--lora applies to the model this command loads (--model); an endpoint given with --url carries its own adapters.");
+    if (values["model-file"] != null && values.url == null)
+        throw new CliUsageError("--model-file names the model an endpoint (--url) serves; to load a model here, use --model.");
+    if (values.lora.length > 0 && values.model == null && values["model-file"] == null)
+        throw new CliUsageError("--lora applies to the model this command loads (--model) or that the endpoint serves (--model-file); an endpoint given with --url alone carries its own adapters.");
     const loraAdapters = values.lora.map(parseLoraArgument);
     const shard = values.shard == null ? undefined : parseShard(values.shard);
     const concurrency = integer(values.concurrency, "--concurrency", 1);
@@ -97,6 +108,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     if (samplingSeed != null && concurrency > 1 && Number(values.temperature) > 0)
         log(`[eval] note: with --concurrency ${concurrency}, seeded answers can differ from run to run in the last tokens; --concurrency 1 makes them exact`);
+    const jsonLines = values["json-lines"];
+    const printLine = (line: EvalJobLine) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
     const evalSet = await readEvalSetFile(evalSetPath);
     for (const diagnostic of evalSet.diagnostics) log(formatEvalSetDiagnostic(diagnostic));
@@ -112,16 +125,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
     if (values.model != null) {
         const modelPath = await resolveModelArgument(values.model);
         log(`[eval] hashing ${modelPath} for the answer cache…`);
-        modelHash = await hashModelFile(modelPath);
+        // With adapters, answers are the adapted model's: the cache key covers each adapter's content and scale
+        modelHash = await hashServedModel(modelPath, loraAdapters);
         const engine = await LlamaEngine.load({
             modelPath, parallel: concurrency, contextSize: integer(values["ctx-size"], "--ctx-size", 256),
             threads: values.threads === "auto" ? "auto" : integer(values.threads, "--threads", 1), loraAdapters, log
         });
-        // With adapters, answers are the adapted model's: the cache key covers each adapter's content and scale
-        const adapters: string[] = [];
-        for (const {filePath, scale} of loraAdapters) adapters.push(`${await hashModelFile(filePath)}:${scale}`);
-        if (adapters.length > 0)
-            modelHash = crypto.createHash("sha256").update([modelHash, ...adapters].join("\n")).digest("hex");
         const token = crypto.randomBytes(24).toString("base64url");
         const server = await EngineHttpServer.listen(engine, {host: "127.0.0.1", port: 0, token, allowedOrigins: [], log: () => undefined});
         const loraLabel = loraAdapters.map(({filePath, scale}) => ` + LoRA ${path.basename(filePath)}${scale === 1 ? "" : ` ×${scale}`}`).join("");
@@ -130,23 +139,36 @@ export async function evalCommand(argv: string[]): Promise<void> {
             label: `${engine.modelId}${loraLabel} (sha256 ${modelHash.slice(0, 12)}, in process)`
         }};
         candidate = local.endpoint;
-    } else
+    } else {
         candidate = {baseUrl: values.url!, apiKey: process.env.BELLE_EVAL_API_KEY, model: required(values["model-name"], "--model-name")};
+        if (values["model-file"] != null) {
+            const modelPath = await resolveModelArgument(values["model-file"]);
+            log(`[eval] hashing ${modelPath} for the answer cache…`);
+            modelHash = await hashServedModel(modelPath, loraAdapters);
+        }
+    }
 
     let judge: ChatEndpoint | null = null;
     if (!values["no-judge"] && judgeModeOption !== "reference") {
         if (values["judge-url"] != null)
-            judge = {baseUrl: values["judge-url"], apiKey: process.env.BELLE_JUDGE_API_KEY, model: required(values["judge-model"], "--judge-model")};
+            judge = {
+                baseUrl: values["judge-url"], apiKey: process.env.BELLE_JUDGE_API_KEY, model: required(values["judge-model"], "--judge-model"),
+                ...(values["judge-name"] == null ? {} : {label: values["judge-name"]})
+            };
         else if (local != null) judge = local.endpoint;
         else throw new CliUsageError("Give --judge-url and --judge-model (e.g. a GPT-4-class API), --judge-mode reference to score against the standard answers offline, or --no-judge for answers only.");
     }
     const judgeMode = judgeModeOption ?? (judge != null && judge === local?.endpoint ? "json" : "belle");
 
+    // SIGTERM is how VS Code (and Slurm's scancel) stops the job: the same as Ctrl+C, the run file stays resumable
     const controller = new AbortController();
-    process.once("SIGINT", () => {
+    const stop = () => {
+        if (controller.signal.aborted) return;
         log("[eval] stopping: items under way are dropped and run again on resume");
         controller.abort();
-    });
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
     try {
         const result = await runEvalJob({
             evalSetPath, runFilePath, candidate, judge, judgeMode, judgePrompts, modelHash, shard, concurrency,
@@ -161,16 +183,23 @@ export async function evalCommand(argv: string[]): Promise<void> {
             sampleSeed: integer(values.seed, "--seed", 0),
             cacheDir: path.join(getBelleCacheDir(), "eval-answers"),
             signal: controller.signal,
-            onProgress: ({done, total, failed, meanScore, etaMs}) => log(
-                `[eval] ${done}/${total} done, ${failed} without a score, mean ${meanScore == null ? "-" : meanScore.toFixed(3)}` +
-                (etaMs == null ? "" : `, about ${Math.ceil(etaMs / 1000)} s left`)
-            )
+            onProgress: ({done, total, failed, meanScore, etaMs}) => {
+                if (jsonLines) printLine({type: "progress", runFilePath, done, total, failed, meanScore, etaMs});
+                log(`[eval] ${done}/${total} done, ${failed} without a score, mean ${meanScore == null ? "-" : meanScore.toFixed(3)}` +
+                    (etaMs == null ? "" : `, about ${Math.ceil(etaMs / 1000)} s left`));
+            }
         });
         const complete = result.records.length === result.total;
+        if (jsonLines) printLine({
+            type: "finished", runFilePath, done: result.records.length, total: result.total, resumed: result.resumed,
+            cachedAnswers: result.cachedAnswers, generatedAnswers: result.generatedAnswers, complete
+        });
         log(`[eval] ${complete ? "finished" : "stopped"}: ${result.records.length}/${result.total} items in ${runFilePath} ` +
             `(${result.resumed} resumed, ${result.cachedAnswers} answers from the cache)`);
         if (!complete) process.exitCode = 130;
     } finally {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
         if (local != null) {
             await local.server.close();
             await local.engine.dispose();

@@ -206,9 +206,12 @@ function progressPrinter(): (progress: TrainingFileReadProgress) => void {
     };
 }
 
+/** Ctrl+C, or SIGTERM (how VS Code's Cancel and Slurm's scancel stop a job): the job is aborted, its worker stopped. */
 function interruptSignal(): AbortSignal {
     const controller = new AbortController();
-    process.once("SIGINT", () => controller.abort(new Error("Interrupted: output files, if any, were left as they were.")));
+    const interrupt = () => controller.abort(new Error("Interrupted: output files, if any, were left as they were."));
+    process.once("SIGINT", interrupt);
+    process.once("SIGTERM", interrupt);
     return controller.signal;
 }
 

@@ -23,3 +23,17 @@ export async function hashModelFile(filePath: string, {cacheDir = getBelleCacheD
     await fs.promises.rename(tempPath, memoPath);
     return digest;
 }
+
+/**
+ * The answer cache's identity of a model as served: the GGUF's sha256, combined with each LoRA adapter's sha256 and
+ * scale when there are adapters (the adapted model answers differently from the base). The same for the same files
+ * wherever and however they are served, so it survives an engine restart on another port.
+ */
+export async function hashServedModel(modelPath: string, loraAdapters: ReadonlyArray<{filePath: string, scale: number}> = [],
+    options: {cacheDir?: string} = {}): Promise<string> {
+    const modelHash = await hashModelFile(modelPath, options);
+    if (loraAdapters.length === 0) return modelHash;
+    const adapters: string[] = [];
+    for (const {filePath, scale} of loraAdapters) adapters.push(`${await hashModelFile(filePath, options)}:${scale}`);
+    return crypto.createHash("sha256").update([modelHash, ...adapters].join("\n")).digest("hex");
+}

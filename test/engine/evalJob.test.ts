@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import {spawnSync} from "node:child_process";
+import {spawn, spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {evalJobCommand, type EvalJobRequest, type ServedModel} from "../../extension/evaluate/evalJobCommand";
+import {ensureGeneratedModel} from "../../models/generate/ensureGeneratedModel";
 import {generateLoraAdapter} from "../../models/generate/generateLoraAdapter";
+import type {EvalJobLine} from "../../server/eval/EvalJobLine";
 import {EvalRunFileError, mergeEvalRunFiles, readEvalRunFile} from "../../server/eval/EvalRunFile";
 import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import {runEvalJob, type RunEvalJobOptions} from "../../server/eval/runEvalJob";
@@ -221,3 +224,109 @@ describe("belle eval (the CLI, headless, as a Slurm array task would run it)", f
         assert.match(stderr, /--shard 2\/2: expected <i>\/<n>/);
     });
 });
+
+describe("belle eval --json-lines on the running engine, as VS Code runs it (evalJobCommand)", function () {
+    const items = evalItems.slice(0, 4);
+    let dir: string;
+    let cacheDir: string;
+    let engine: EngineProcess | undefined;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "belle-eval-job-"));
+        cacheDir = path.join(dir, "cache");
+        fs.writeFileSync(path.join(dir, "eval_set.json"), `${items.map((item) => JSON.stringify(item)).join("\n")}\n`);
+    });
+    afterEach(async () => {
+        await engine?.stop();
+        engine = undefined;
+    });
+    after(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+    const served = (running: EngineProcess): ServedModel => ({
+        baseUrl: `${running.baseUrl}/v1`, token: running.ready.token, model: running.ready.model, modelPath: running.ready.modelPath,
+        loraAdapters: running.ready.loraAdapters.map(({path: adapterPath, scale}) => ({path: adapterPath, scale}))
+    });
+    const request = (model: ServedModel, runFile: string, extra: Partial<EvalJobRequest> = {}): EvalJobRequest => ({
+        evalSetPath: path.join(dir, "eval_set.json"), runFilePath: path.join(dir, runFile), candidate: {kind: "engine", served: model},
+        judge: {kind: "reference"}, sampling: {temperature: 0, topP: 1, maxTokens: 12}, judgeMaxTokens: 8, concurrency: 2, ...extra
+    });
+
+    /** Runs the command the extension would run; `stopAfter`: send SIGTERM (VS Code's Cancel) once that many items are done. */
+    const runJob = (jobRequest: EvalJobRequest, {stopAfter}: {stopAfter?: number} = {}) => new Promise<{code: number | null, lines: EvalJobLine[], stderr: string}>((resolve, reject) => {
+        const {args, env} = evalJobCommand(jobRequest);
+        const child = spawn(process.execPath, [path.join(repoRoot, "dist", "server.cjs"), ...args], {
+            stdio: ["ignore", "pipe", "pipe"], env: {...process.env, BELLE_CACHE_DIR: cacheDir, ...env}
+        });
+        const lines: EvalJobLine[] = [];
+        let stderr = "";
+        let buffered = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+            buffered += chunk;
+            for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+                const line = JSON.parse(buffered.slice(0, end)) as EvalJobLine;
+                buffered = buffered.slice(end + 1);
+                lines.push(line);
+                if (stopAfter != null && line.type === "progress" && line.done >= stopAfter) child.kill("SIGTERM");
+            }
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({code, lines, stderr}));
+    });
+    const finishedLine = (lines: EvalJobLine[]) => {
+        const last = lines.at(-1);
+        assert.ok(last?.type === "finished", `no finished line: ${JSON.stringify(lines)}`);
+        return last;
+    };
+
+    it("reuses the answers of the same model file after an engine restart on another port, and not those of another model file", async function () {
+        this.timeout(300_000);
+        engine = await startEngineProcess(["--model", "embedded", "--parallel", "2"]);
+        const first = await runJob(request(served(engine), "before-restart.jsonl"));
+        assert.equal(first.code, 0, first.stderr);
+        assert.deepEqual(pick(finishedLine(first.lines)), {done: items.length, generatedAnswers: items.length, cachedAnswers: 0, complete: true});
+        const firstPort = engine.ready.port;
+        await engine.stop();
+
+        engine = await startEngineProcess(["--model", "embedded", "--parallel", "2"]);
+        assert.notEqual(engine.ready.port, firstPort);
+        const again = await runJob(request(served(engine), "after-restart.jsonl"));
+        assert.equal(again.code, 0, again.stderr);
+        assert.deepEqual(pick(finishedLine(again.lines)), {done: items.length, generatedAnswers: 0, cachedAnswers: items.length, complete: true},
+            "every answer from the cache: the key is the model file's sha256, not the engine's URL");
+        const headers = await Promise.all(["before-restart.jsonl", "after-restart.jsonl"].map(async (name) => (await readEvalRunFile(path.join(dir, name))).header));
+        assert.match(headers[0]!.modelHash ?? "", /^[0-9a-f]{64}$/);
+        assert.equal(headers[1]!.modelHash, headers[0]!.modelHash);
+        await engine.stop();
+
+        // Another model file (as a retrained model is) under the same name: its own answers, never the cached ones
+        engine = await startEngineProcess(["--model", await ensureGeneratedModel({shape: "tiny", type: "F32"}), "--parallel", "2"]);
+        const other = await runJob(request(served(engine), "other-model.jsonl"));
+        assert.equal(other.code, 0, other.stderr);
+        assert.deepEqual(pick(finishedLine(other.lines)), {done: items.length, generatedAnswers: items.length, cachedAnswers: 0, complete: true});
+        assert.notEqual((await readEvalRunFile(path.join(dir, "other-model.jsonl"))).header.modelHash, headers[0]!.modelHash);
+    });
+
+    it("stops on SIGTERM (VS Code's Cancel) with a resumable run file, and the same command resumes it to the end", async function () {
+        this.timeout(300_000);
+        engine = await startEngineProcess(["--model", "embedded", "--parallel", "1"]);
+        // No cache: each item is generated, so the job is still under way when it is stopped
+        const slow = request(served(engine), "cancelled.jsonl", {concurrency: 1, sampling: {temperature: 0, topP: 1, maxTokens: 24}});
+        fs.rmSync(cacheDir, {recursive: true, force: true});
+        const stopped = await runJob(slow, {stopAfter: 1});
+        assert.equal(stopped.code, 130, stopped.stderr);
+        const stoppedAt = finishedLine(stopped.lines);
+        assert.equal(stoppedAt.complete, false);
+        assert.ok(stoppedAt.done >= 1 && stoppedAt.done < items.length, `stopped at ${stoppedAt.done}`);
+        const resumed = await runJob(slow);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        const end = finishedLine(resumed.lines);
+        assert.deepEqual([end.resumed, end.done, end.complete], [stoppedAt.done, items.length, true]);
+        const {records} = await readEvalRunFile(slow.runFilePath);
+        assert.equal(records.length, items.length);
+        assert.equal(new Set(records.map((record) => record.itemKey)).size, items.length, "no item lost or repeated");
+    });
+});
+
+function pick(line: Extract<EvalJobLine, {type: "finished"}>) {
+    return {done: line.done, generatedAnswers: line.generatedAnswers, cachedAnswers: line.cachedAnswers, complete: line.complete};
+}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import {readFileSync} from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type {Browser, BrowserContext, Frame, Page} from "playwright-core";
@@ -314,6 +315,60 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             assert.equal(await report.locator(".failed-badge").count(), 0);
             await report.locator(".bar-chart .axis-label").waitFor();
             await screenshotBothThemes(page, "journey-report-reference");
+        });
+
+        it("cancels a whole-set evaluation, which ends its belle eval process, and the next Run Evaluation resumes it to the end", async function () {
+            this.timeout(firstAnswerTimeoutMs);
+            const page = opened.page!;
+            const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+            const title = (text: string) => page.locator(".quick-input-widget .quick-input-title", {hasText: text});
+            const startWizard = async () => {
+                await page.locator(".tabs-container .tab", {hasText: "eval_set.json"}).click();
+                await runPaletteCommand(page, "BELLE: Run Evaluation");
+                await rows.filter({hasText: "Reference match"}).first().click();
+                await title("Classes to evaluate").waitFor();
+                await page.keyboard.press("Enter"); // the class with a standard answer: one item
+                await title("Sample size").waitFor();
+                await page.keyboard.press("Enter");
+            };
+            const evalJobs = () => findProcessesInGroup(path.join(repoRoot, "dist", "server.cjs"), opened.server!.pid)
+                .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes("eval"));
+            const runsDir = path.join(opened.workspace!.path, ".belle", "runs");
+            const runFilesBefore = await fs.readdir(runsDir);
+
+            await startWizard();
+            await title("Sampling").waitFor();
+            await rows.filter({hasText: "Customise…"}).click();
+            const inputMessage = page.locator(".quick-input-widget .quick-input-message");
+            await inputMessage.filter({hasText: "Temperature of the answers"}).waitFor();
+            await page.keyboard.press("Enter");
+            await inputMessage.filter({hasText: "Top-p of the answers"}).waitFor();
+            await page.keyboard.press("Enter");
+            await inputMessage.filter({hasText: "Longest answer"}).waitFor();
+            await page.locator(".quick-input-widget .quick-input-box input").fill("200"); // long enough to cancel mid-answer
+            await page.keyboard.press("Enter");
+            const progress = notification(page, "Evaluating eval_set.json").filter({hasText: "0/1"});
+            await progress.waitFor({timeout: 30_000});
+            assert.equal(evalJobs().length, 1, "the evaluation runs in a belle eval process of its own");
+            await progress.getByRole("button", {name: "Cancel"}).click();
+            await notification(page, "Evaluation stopped at 0/1; run it again to resume.").waitFor({timeout: 30_000});
+            for (const deadline = Date.now() + 10_000; evalJobs().length > 0;) {
+                assert.ok(Date.now() < deadline, "the belle eval process outlived its Cancel");
+                await page.waitForTimeout(200);
+            }
+            const newRunFiles = (await fs.readdir(runsDir)).filter((name) => !runFilesBefore.includes(name));
+            assert.equal(newRunFiles.length, 1);
+            await runPaletteCommand(page, "Notifications: Clear All Notifications");
+
+            await startWizard();
+            await title("An earlier run of this eval set did not finish").waitFor();
+            await rows.filter({hasText: "Resume (0/1 done)"}).click(); // no Sampling step: the run keeps its own
+            await notification(page, "Evaluation finished: 1 items.").waitFor({timeout: firstAnswerTimeoutMs - 60_000});
+            assert.deepEqual((await fs.readdir(runsDir)).filter((name) => !runFilesBefore.includes(name)), newRunFiles, "the same run file went on");
+            const lines = (await fs.readFile(path.join(runsDir, newRunFiles[0]!), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as {settings?: {maxTokens?: number}, answer?: string});
+            assert.equal(lines.length, 2);
+            assert.equal(lines[0]!.settings?.maxTokens, 200);
+            assert.match(lines[1]!.answer ?? "", cjk);
         });
     });
 

@@ -7,8 +7,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const serverBundle = path.join(repoRoot, "dist", "server.cjs");
 
 export type ReadyLine = {
-    event: "ready", port: number, token: string, model: string, backend: string, threads: number,
-    parallel: number, contextSize: number, promptFormat: string
+    event: "ready", port: number, token: string, model: string, modelPath: string, backend: string, threads: number,
+    parallel: number, contextSize: number, promptFormat: string, loraAdapters: Array<{path: string, name: string, scale: number}>
 };
 
 export type EngineProcess = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import {execFile} from "node:child_process";
+import {execFile, execFileSync, spawn} from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -39,6 +39,44 @@ describe("train: `belle train run <spec.json>` (the built CLI and worker bundle,
         assert.match(stdout, new RegExp(`saved ${path.join(folder, "out", "tuned.gguf").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
         const magic = (await fs.readFile(path.join(folder, "out", "tuned.gguf"))).subarray(0, 4).toString("latin1");
         assert.equal(magic, "GGUF");
+    });
+
+    it("stops on SIGTERM (VS Code's Cancel): its worker is ended with it, and no model is saved", async () => {
+        const modelPath = await ensureGeneratedModel({shape: "tiny", type: "F32"});
+        const records = Array.from({length: 40}, (_, index) => JSON.stringify({instruction: `第 ${index} 个问题是什么？`, input: "", output: `这是第 ${index} 个回答。`}));
+        await fs.writeFile(path.join(folder, "long.jsonl"), records.join("\n") + "\n");
+        const specPath = path.join(folder, "long.json");
+        const output = path.join(folder, "long-out.gguf");
+        await fs.writeFile(specPath, JSON.stringify({version: 1, baseModel: modelPath, trainingFile: "long.jsonl", output: "long-out.gguf",
+            epochs: 500, learningRate: 0.001, contextTokens: 256}));
+        const child = spawn(process.execPath, [path.join(repoRoot, "bin", "belle.cjs"), "train", "run", specPath, "--json-lines"], {stdio: ["ignore", "pipe", "pipe"]});
+        let workers: number[] = [];
+        let stderr = "";
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
+        const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+            // The worker has read the job and tokenized the data: training is under way
+            if (workers.length > 0 || !chunk.includes("\"dataset\"")) return;
+            workers = execFileSync("ps", ["-o", "pid=", "--ppid", String(child.pid)], {encoding: "utf8"}).split("\n").filter((line) => line.trim() !== "").map(Number);
+            child.kill("SIGTERM");
+        });
+        const code = await closed;
+        const isAlive = (pid: number) => {
+            try {
+                process.kill(pid, 0);
+                return true;
+            } catch {
+                return false;
+            }
+        };
+        for (const deadline = Date.now() + 2_000; workers.some(isAlive) && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
+        const survivors = workers.filter(isAlive);
+        for (const pid of survivors) process.kill(pid, "SIGKILL"); // an orphan would train on, and save, with no one watching
+        assert.ok(workers.length > 0, `no worker was seen: ${stderr}`);
+        assert.deepEqual(survivors, [], "a worker still trained after its CLI was stopped");
+        assert.notEqual(code, 0);
+        assert.match(stderr, /Interrupted/);
+        await assert.rejects(fs.access(output), "no model was saved");
     });
 
     it("holds out validationSplit of the examples by content and prints each epoch's validation loss", async () => {
