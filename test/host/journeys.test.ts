@@ -206,7 +206,9 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
 
         before(async () => {
             await fs.writeFile(path.join(opened.workspace!.path, "eval_set.json"), [
-                {question: "中国的首都是哪里？", std_answer: "北京", class: "open qa"},
+                // unique to this run: the answer cache (~/.cache/belle/eval-answers) outlives test runs, and an answer
+                // cached by an earlier run would end the evaluation before it can be cancelled
+                {question: `中国的首都是哪里？（${process.pid}-${Date.now()}）`, std_answer: "北京", class: "open qa"},
                 {question: "写一首关于春天的诗。", std_answer: "", class: "generation"}
             ].map((item) => JSON.stringify(item)).join("\n") + "\n");
         });
