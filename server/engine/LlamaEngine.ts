@@ -8,7 +8,7 @@ import {checkLoraAdapters, InvalidLoraAdapterError, type LoraAdapterOption} from
 import {ContextLengthExceededError} from "./engineErrors";
 import {BelleChatWrapper} from "./BelleChatWrapper";
 import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
-import {createSequenceOrderedStrategy, type QueuedDecodeView} from "./sequenceOrderedBatching";
+import {createSequenceOrderedStrategy, readQueuedDecodes} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {resolveThreadCount} from "./resolveThreadCount";
@@ -112,7 +112,8 @@ export class LlamaEngine {
             lora: loraAdapters.length === 0 ? undefined : {adapters: loraAdapters.map(({filePath, scale}) => ({filePath, scale}))},
             batching: {
                 itemPrioritizationStrategy: createSequenceOrderedStrategy(
-                    () => (createdContext as unknown as {_queuedDecodes?: QueuedDecodeView[]} | undefined)?._queuedDecodes
+                    () => readQueuedDecodes(createdContext),
+                    (reason) => log(`[engine] ${reason}: batches keep arrival order, so parallel streams may decode in several passes (slower)`)
                 )
             }
         };
