@@ -184,17 +184,27 @@ function median(values: readonly number[]): number {
 }
 
 const startedAt = new Date();
-const cases: Case[] = [];
-for (const model of models)
-    for (const load of loads)
-        cases.push(await runCase(model, load));
-
 const cpu = `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? "?"})`;
 console.log(`\nBELLE engine vs llama-server, ${startedAt.toISOString().slice(0, 16)}Z, ${cpu}, threads ${ourThreads === "auto" ? `auto (llama-server -t ${peerThreads})` : ourThreads}, `
     + `${rounds} rounds alternated, ${decodeTokens} tokens per stream; ratio = how many times faster we are, per round\n`);
 console.log("| model | machine | row | belle (median) | llama-server (median) | ratio min / **median** / max |");
 console.log("|---|---|---|---:|---:|---:|");
-for (const {model, load, rounds: figures} of cases) {
+// each case's rows as soon as it is done, so a long run that is stopped keeps what it measured
+const cases: Case[] = [];
+for (const model of models) {
+    for (const load of loads) {
+        const entry = await runCase(model, load);
+        cases.push(entry);
+        printRows(entry);
+        if (values.json != null)
+            fs.writeFileSync(values.json, JSON.stringify({startedAt, cpu, threads: ourThreads, peerThreads, decodeTokens, cases}, null, 2));
+    }
+}
+const loadAverages = cases.flatMap((entry) => entry.loadAverage);
+console.log(`\n1-minute load average after each round: ${Math.min(...loadAverages).toFixed(2)}–${Math.max(...loadAverages).toFixed(2)} `
+    + "(the bench's own servers and client count too; anything above that ran beside it)");
+
+function printRows({model, load, rounds: figures}: Case) {
     for (const row of rows) {
         const ours = figures.map((figure) => figure.belle[row]!);
         const theirs = figures.map((figure) => figure.peer[row]!);
@@ -209,8 +219,3 @@ for (const {model, load, rounds: figures} of cases) {
         console.log(`| ${modelLabels[model]} | ${load} | cost per token, 1 stream (ms) | ${oursMs.toFixed(3)} | ${theirsMs.toFixed(3)} | added ${(oursMs - theirsMs).toFixed(3)} ms |`);
     }
 }
-const loadAverages = cases.flatMap((entry) => entry.loadAverage);
-console.log(`\n1-minute load average during the rounds: ${Math.min(...loadAverages).toFixed(2)}–${Math.max(...loadAverages).toFixed(2)} `
-    + "(the bench's own servers and client count too; anything above that ran beside it)");
-if (values.json != null)
-    fs.writeFileSync(values.json, JSON.stringify({startedAt, cpu, threads: ourThreads, peerThreads, decodeTokens, cases}, null, 2));
