@@ -39,7 +39,8 @@ export async function timedCompletion(server: BenchServer, prompt: string, maxTo
         buffer += decoder.decode(bytes, {stream: true});
         let end: number;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, end).replace(/^data: /, "");
+            // an event's data lines; lines starting with ":" are SSE comments (keep-alives)
+            const event = buffer.slice(0, end).split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("\n");
             buffer = buffer.slice(end + 2);
             if (event === "[DONE]" || event === "") continue;
             const chunk = JSON.parse(event) as {choices: Array<{text?: string}>, usage?: {prompt_tokens: number, completion_tokens: number}};
