@@ -4,7 +4,9 @@
 // one worker thread: the difference is the hand-off), detokenizing, and what is left for JS.
 // Measures through node-llama-cpp internals (the addon context behind LlamaContext), so it is a bench, not a test.
 // Options: --models tiny,q4_0 --streams 1,4 --tokens 256 --threads 1 (a number: the split must not move mid-run)
+import {execFileSync} from "node:child_process";
 import os from "node:os";
+import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
 import {LlamaLogLevel, LlamaModel} from "node-llama-cpp";
 import {ensureEmbeddedModel, ensureGeneratedModel} from "../models/generate/ensureGeneratedModel";
@@ -14,7 +16,10 @@ const {values} = parseArgs({options: {
     models: {type: "string", default: "tiny,q4_0"},
     streams: {type: "string", default: "1,4"},
     tokens: {type: "string", default: "256"},
-    threads: {type: "string", default: "1"}
+    threads: {type: "string", default: "1"},
+    /** internal: measure one "model:streams" and print it as JSON (each measurement gets a fresh process, since
+     * node-llama-cpp routes llama.cpp's log to the first Llama's logger only) */
+    one: {type: "string"}
 }});
 const tokens = Number(values.tokens);
 const threads = Number(values.threads);
@@ -66,6 +71,7 @@ async function measure(modelPath: string, streams: number) {
     await engine.generate({kind: "completion", prompt: "预热", sampling: {...sampling, maxTokens: 8}});
     internals._llama.logLevel = LlamaLogLevel.info;
     await internals._context.printTimings(); // resets llama.cpp's counters
+    await new Promise((resolve) => setTimeout(resolve, 100));
     llamaLines.length = 0;
     for (const stats of [decode, sample, detokenize]) Object.assign(stats, {ms: 0, calls: 0});
     const results = await Promise.all(Array.from({length: streams}, (_, index) => engine.generate({
@@ -78,7 +84,7 @@ async function measure(modelPath: string, streams: number) {
     // llama_perf_context_print counts a decode of one token as "eval" and of several (a prompt, or one token of each
     // of several streams) as "prompt eval"; together, over the decode calls, they are llama.cpp's time per decode
     // (the prompts of the streams add one or two short decodes to the hundreds measured)
-    const llamaMs = (label: RegExp) => Number(llamaLines.map((line) => label.exec(line)?.[1]).find((value) => value != null) ?? 0);
+    const llamaMs = (label: RegExp) => Number(llamaLines.map((line) => label.exec(line)?.[1]).findLast((value) => value != null) ?? 0);
     const computeMs = (llamaMs(/prompt eval time\s*=\s*([\d.]+) ms/) + llamaMs(/\] llama_perf_context_print:\s+eval time\s*=\s*([\d.]+) ms/)) / decode.calls;
     const generationMs = Math.max(...results.map((result) => result.generationMs));
     const steps = Math.max(...results.map((result) => result.completionTokens)) - 1;
@@ -95,14 +101,20 @@ const paths: Record<string, () => Promise<string>> = {
     q4_0: () => ensureGeneratedModel({shape: "0.5b", type: "Q4_0"}),
     q8_0: () => ensureGeneratedModel({shape: "0.5b", type: "Q8_0"})
 };
-console.log(`\nWhere a token's time goes in the engine (in-process, no HTTP), ${threads} thread(s), ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}, ms per decode step\n`);
-console.log("| model | streams | step | llama_decode compute | decode hand-off | sampling (calls) | detokenize | JS and the rest | tok/s |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const name of values.models.split(",")) {
-    const modelPath = await paths[name]!();
-    for (const streams of values.streams.split(",").map(Number)) {
-        const m = await measure(modelPath, streams);
-        const ms = (value: number) => value.toFixed(3);
-        console.log(`| ${name} | ${streams} | ${ms(m.stepMs)} | ${ms(m.computeMs)} | ${ms(m.decodeHandOffMs)} | ${ms(m.sampleStepMs)} | ${ms(m.detokenizeStepMs)} | ${ms(m.restMs)} | ${m.tokensPerSecond.toFixed(0)} |`);
+if (values.one != null) {
+    const [name, streams] = values.one.split(":");
+    console.log(JSON.stringify(await measure(await paths[name!]!(), Number(streams))));
+} else {
+    console.log(`\nWhere a token's time goes in the engine (in-process, no HTTP), ${threads} thread(s), ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}, ms per decode step\n`);
+    console.log("| model | streams | step | llama_decode compute | decode hand-off | sampling (calls) | detokenize | JS and the rest | tok/s |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (const name of values.models.split(",")) {
+        for (const streams of values.streams.split(",").map(Number)) {
+            const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--one", `${name}:${streams}`,
+                "--tokens", values.tokens, "--threads", values.threads], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
+            const m = JSON.parse(output.trim().split("\n").at(-1)!) as Awaited<ReturnType<typeof measure>>;
+            const ms = (value: number) => value.toFixed(3);
+            console.log(`| ${name} | ${streams} | ${ms(m.stepMs)} | ${ms(m.computeMs)} | ${ms(m.decodeHandOffMs)} | ${ms(m.sampleStepMs)} | ${ms(m.detokenizeStepMs)} | ${ms(m.restMs)} | ${m.tokensPerSecond.toFixed(0)} |`);
+        }
     }
 }
