@@ -1,157 +1,221 @@
-// npm run bench:engine — our engine vs llama.cpp's own llama-server, both over HTTP, same model, same machine,
-// one after the other in one run. Prints decode tok/s (1 stream, 4 concurrent streams) and prefill tok/s, and
-// our/llama-server ratios. Options: --type Q4_0|Q8_0|F16 (default Q4_0), --runs N (default 3).
-import {execFileSync, spawn} from "node:child_process";
+// npm run bench:engine — our engine vs llama.cpp's own llama-server, like for like: the same GGUF, the same CPU
+// kernels (llama-server loads node-llama-cpp's prebuilt libggml-cpu, see scripts/build-llama-peers.sh), the same
+// threads, 4 sequences of 4096 tokens each, flash attention on, greedy sampling on both, llama-server's RAM prompt
+// cache off, raw completions over HTTP. Both servers stay loaded; each round measures one then the other, and the
+// order alternates (llama-server first in even rounds, ours first in odd ones). Each row prints both medians and
+// the min / median / max of the per-round ratio (ours ÷ llama-server for rates, llama-server ÷ ours for times:
+// above 1 means we are faster).
+//
+// Options (flag, or environment variable):
+//   --models tiny,q4_0,q4_k_m,q8_0   BELLE_BENCH_MODELS   which models (tiny = the generated test model)
+//   --loads idle,busy                BELLE_BENCH_LOADS    busy: another process spins on one core meanwhile
+//   --rows decode1,decode4,prefill,ttft  BELLE_BENCH_ROWS
+//   --rounds 5                       BELLE_BENCH_ROUNDS
+//   --tokens 128                     BELLE_BENCH_TOKENS   tokens per decode stream
+//   --threads auto|N                 BELLE_BENCH_THREADS  our --threads; llama-server gets -t with what auto resolves to
+//   --json <file>                    BELLE_BENCH_JSON     also write every round's figures there
+import {execFileSync} from "node:child_process";
 import crypto from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {ensureGeneratedModel} from "../models/generate/ensureGeneratedModel";
+import {ensureEmbeddedModel, ensureGeneratedModel, getBelleCacheDir} from "../models/generate/ensureGeneratedModel";
 import {resolveThreadCount} from "../server/engine/resolveThreadCount";
-import {repoRoot, startEngineProcess} from "../test/support/startEngineProcess";
+import {repoRoot} from "../test/support/startEngineProcess";
+import {startBelle, startLlamaServer, type BenchServer, type ServerSetup} from "./engine/benchServer";
+import {startCpuSpinner} from "./engine/cpuSpinner";
+import {timedCompletion} from "./engine/timedCompletion";
 
-const {values} = parseArgs({options: {type: {type: "string", default: "Q4_0"}, runs: {type: "string", default: "3"}}});
-const runs = Number(values.runs);
-const type = values.type as "Q4_0" | "Q8_0" | "F16";
-const decodeTokens = 128;
+const modelNames = ["tiny", "q4_0", "q4_k_m", "q8_0"] as const;
+const loadNames = ["idle", "busy"] as const;
+const rowNames = ["decode1", "decode4", "prefill", "ttft"] as const;
+type ModelName = typeof modelNames[number];
+type LoadName = typeof loadNames[number];
+type RowName = typeof rowNames[number];
+
+const {values} = parseArgs({options: {
+    models: {type: "string", default: process.env.BELLE_BENCH_MODELS ?? modelNames.join(",")},
+    loads: {type: "string", default: process.env.BELLE_BENCH_LOADS ?? loadNames.join(",")},
+    rows: {type: "string", default: process.env.BELLE_BENCH_ROWS ?? rowNames.join(",")},
+    rounds: {type: "string", default: process.env.BELLE_BENCH_ROUNDS ?? "5"},
+    tokens: {type: "string", default: process.env.BELLE_BENCH_TOKENS ?? "128"},
+    threads: {type: "string", default: process.env.BELLE_BENCH_THREADS ?? "auto"},
+    json: {type: "string", default: process.env.BELLE_BENCH_JSON}
+}});
+const pick = <T extends string>(list: string, allowed: readonly T[], what: string): T[] => list.split(",").map((name) => name.trim()).filter(Boolean).map((name) => {
+    if (!(allowed as readonly string[]).includes(name)) throw new Error(`unknown ${what} "${name}"; one of ${allowed.join(", ")}`);
+    return name as T;
+});
+const models = pick(values.models, modelNames, "model");
+const loads = pick(values.loads, loadNames, "load");
+const rows = pick(values.rows, rowNames, "row");
+const rounds = Number(values.rounds);
+const decodeTokens = Number(values.tokens);
+const ourThreads = values.threads === "auto" ? "auto" : Number(values.threads);
+const peerThreads = ourThreads === "auto" ? resolveThreadCount("auto") : ourThreads;
 const parallel = 4;
-const contextSize = 2048;
+const contextTokens = 4096;
 
-type Server = {name: string, baseUrl: string, token: string, stop: () => Promise<void>};
-type StreamTiming = {completionTokens: number, firstChunkMs: number, lastChunkMs: number};
-
-console.error("[bench] building llama.cpp peers from node-llama-cpp's bundled source (cached)…");
+console.error("[bench] building llama.cpp's llama-server from node-llama-cpp's bundled source (cached)…");
 const peerBin = execFileSync("bash", [path.join(repoRoot, "scripts/build-llama-peers.sh")], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]}).trim().split("\n").at(-1)!;
-console.error(`[bench] generating the 0.5B-shape ${type} model (cached)…`);
-const modelPath = await ensureGeneratedModel({shape: "0.5b", type});
-const threads = resolveThreadCount("auto");
 
-async function startOurs(): Promise<Server> {
-    const engine = await startEngineProcess(["--model", modelPath, "--parallel", String(parallel), "--ctx-size", String(contextSize), "--threads", "auto"]);
-    return {name: "belle", baseUrl: engine.baseUrl, token: engine.ready.token, stop: engine.stop};
-}
-
-async function startLlamaServer(): Promise<Server> {
-    const token = crypto.randomBytes(16).toString("hex");
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(path.join(peerBin, "llama-server"), [
-        "-m", modelPath, "--host", "127.0.0.1", "--port", String(port), "-c", String(contextSize * parallel), "-np", String(parallel),
-        "-t", String(threads), "--api-key", token
-    ], {stdio: ["ignore", "ignore", "pipe"]});
-    let log = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => { log += chunk; });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; ; attempt++) {
-        if (child.exitCode != null) throw new Error(`llama-server exited with ${child.exitCode}:\n${log.slice(-2000)}`);
-        const response = await fetch(`${baseUrl}/health`).catch(() => null);
-        if (response?.ok) break;
-        if (attempt > 600) throw new Error(`llama-server not ready:\n${log.slice(-2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return {
-        name: "llama-server", baseUrl, token,
-        stop: () => new Promise((resolve) => { child.once("exit", () => resolve()); child.kill("SIGTERM"); })
-    };
-}
-
-/** One streamed chat completion, timed on the client as it arrives. */
-async function timedStream(server: Server, content: string, maxTokens: number, startedAt: number): Promise<StreamTiming> {
-    const response = await fetch(`${server.baseUrl}/v1/chat/completions`, {
-        method: "POST",
-        headers: {"Content-Type": "application/json", Authorization: `Bearer ${server.token}`},
-        body: JSON.stringify({
-            messages: [{role: "user", content}], max_tokens: maxTokens, temperature: 0, stream: true,
-            stream_options: {include_usage: true}
-        })
-    });
-    if (!response.ok) throw new Error(`${server.name}: HTTP ${response.status} ${await response.text()}`);
-    let firstChunkMs = -1;
-    let lastChunkMs = -1;
-    let completionTokens = 0;
-    let buffer = "";
-    const decoder = new TextDecoder();
-    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(bytes, {stream: true});
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, end).replace(/^data: /, "");
-            buffer = buffer.slice(end + 2);
-            if (event === "[DONE]" || event === "") continue;
-            const chunk = JSON.parse(event) as {choices: Array<{delta?: {content?: string}}>, usage?: {completion_tokens: number}};
-            if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
-            if (chunk.choices[0]?.delta?.content) {
-                const now = performance.now() - startedAt;
-                if (firstChunkMs < 0) firstChunkMs = now;
-                lastChunkMs = now;
+async function modelPathOf(model: ModelName): Promise<string> {
+    switch (model) {
+        case "tiny": return ensureEmbeddedModel();
+        case "q4_0": return ensureGeneratedModel({shape: "0.5b", type: "Q4_0"});
+        case "q8_0": return ensureGeneratedModel({shape: "0.5b", type: "Q8_0"});
+        case "q4_k_m": {
+            // our GGUF writer quantizes to Q4_0 and Q8_0 only; K-quants come from llama.cpp's own llama-quantize
+            const f16 = await ensureGeneratedModel({shape: "0.5b", type: "F16"});
+            const quantized = path.join(getBelleCacheDir(), "models", path.basename(f16).replace("-f16-", "-q4_k_m-"));
+            if (!fs.existsSync(quantized)) {
+                execFileSync(path.join(peerBin, "llama-quantize"), [f16, `${quantized}.tmp`, "Q4_K_M"], {stdio: ["ignore", "ignore", "inherit"]});
+                fs.renameSync(`${quantized}.tmp`, quantized);
             }
+            return quantized;
         }
     }
-    return {completionTokens, firstChunkMs, lastChunkMs};
 }
+
+const modelLabels: Record<ModelName, string> = {
+    tiny: "tiny generated model (F16)", q4_0: "0.5B-shape Q4_0", q4_k_m: "0.5B-shape Q4_K_M", q8_0: "0.5B-shape Q8_0"
+};
+const rowLabels: Record<RowName, string> = {
+    decode1: "decode, 1 stream (tok/s)",
+    decode4: `decode, ${parallel} streams (total tok/s)`,
+    prefill: "prefill, ~1k-token prompt (tok/s)",
+    ttft: "time to first token, short prompt (ms)"
+};
+/** Rates: higher is better; times: lower is better. The ratio is always "how many times faster we are". */
+const isTime = (row: RowName) => row === "ttft";
 
 const unique = () => crypto.randomBytes(4).toString("hex");
+const longText = "春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。".repeat(40);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(server: Server) {
-    await timedStream(server, `预热 ${unique()}`, 16, performance.now());
-
-    const single: number[] = [];
-    const concurrent: number[] = [];
-    const prefill: number[] = [];
-    for (let run = 0; run < runs; run++) {
-        // decode, one stream: tokens after the first over the time after the first
-        const start = performance.now();
-        const one = await timedStream(server, `请写一篇关于春天的文章 ${unique()}`, decodeTokens, start);
-        single.push(((one.completionTokens - 1) / (one.lastChunkMs - one.firstChunkMs)) * 1000);
-
-        // decode, 4 concurrent streams: all tokens after each stream's first, from the first stream's first token
-        // to the last stream's last one
-        const startMany = performance.now();
-        const many = await Promise.all(Array.from({length: parallel}, (_, index) =>
-            timedStream(server, `第${index}个问题：请介绍一下中国的历史 ${unique()}`, decodeTokens, startMany)));
-        const span = Math.max(...many.map((timing) => timing.lastChunkMs)) - Math.min(...many.map((timing) => timing.firstChunkMs));
-        concurrent.push((many.reduce((sum, timing) => sum + timing.completionTokens - 1, 0) / span) * 1000);
-
-        // prefill: a ~1000-token prompt that shares no prefix with anything cached, timed to its first token
-        const longPrompt = `${unique()} ${"春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。".repeat(40)}`;
-        const startPrefill = performance.now();
-        const timing = await timedStream(server, longPrompt, 2, startPrefill);
-        const promptTokens = await countPromptTokens(server, longPrompt);
-        prefill.push((promptTokens / timing.firstChunkMs) * 1000);
+async function measureRow(server: BenchServer, row: RowName, prompts: Record<RowName, string[]>): Promise<number> {
+    switch (row) {
+        case "decode1": {
+            // tokens after the first over the time after the first: decode speed without the prompt
+            const timing = await timedCompletion(server, prompts.decode1[0]!, decodeTokens);
+            if (timing.completionTokens < decodeTokens / 2) console.error(`[bench] ${server.name}: only ${timing.completionTokens} tokens`);
+            return ((timing.completionTokens - 1) / (timing.lastTextMs - timing.firstTextMs)) * 1000;
+        }
+        case "decode4": {
+            // all tokens after each stream's first, from the first stream's first text to the last stream's last
+            const startedAt = performance.now();
+            const timings = await Promise.all(prompts.decode4.map(async (prompt) => {
+                const offset = performance.now() - startedAt;
+                const timing = await timedCompletion(server, prompt, decodeTokens);
+                return {...timing, firstTextMs: timing.firstTextMs + offset, lastTextMs: timing.lastTextMs + offset};
+            }));
+            const span = Math.max(...timings.map((timing) => timing.lastTextMs)) - Math.min(...timings.map((timing) => timing.firstTextMs));
+            return (timings.reduce((sum, timing) => sum + timing.completionTokens - 1, 0) / span) * 1000;
+        }
+        case "prefill": {
+            // the whole request with one generated token, so no streaming detail can flatter either side
+            const timing = await timedCompletion(server, prompts.prefill[0]!, 1);
+            return (timing.promptTokens / timing.totalMs) * 1000;
+        }
+        case "ttft":
+            return (await timedCompletion(server, prompts.ttft[0]!, 1)).totalMs;
     }
-    return {single: median(single), concurrent: median(concurrent), prefill: median(prefill)};
 }
 
-async function countPromptTokens(server: Server, content: string): Promise<number> {
-    const response = await fetch(`${server.baseUrl}/v1/chat/completions`, {
-        method: "POST",
-        headers: {"Content-Type": "application/json", Authorization: `Bearer ${server.token}`},
-        body: JSON.stringify({messages: [{role: "user", content}], max_tokens: 1, temperature: 0})
+type RoundFigures = {round: number, first: BenchServer["name"], belle: Partial<Record<RowName, number>>, peer: Partial<Record<RowName, number>>};
+type Case = {model: ModelName, load: LoadName, modelPath: string, rounds: RoundFigures[], loadAverage: number[]};
+
+async function runCase(model: ModelName, load: LoadName): Promise<Case> {
+    const modelPath = await modelPathOf(model);
+    const setup: ServerSetup = {modelPath, contextTokens, parallel, threads: ourThreads};
+    console.error(`[bench] ${modelLabels[model]}, ${load} machine: loading both servers…`);
+    const belle = await startBelle(setup);
+    const peer = await startLlamaServer(peerBin, {...setup, threads: peerThreads}).catch(async (error: unknown) => {
+        await belle.stop();
+        throw error;
     });
-    return ((await response.json()) as {usage: {prompt_tokens: number}}).usage.prompt_tokens;
-}
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-for (const start of [startLlamaServer, startOurs]) {
-    const server = await start();
+    const spinner = load === "busy" ? startCpuSpinner() : null;
+    const figures: RoundFigures[] = [];
+    const loadAverage: number[] = [];
     try {
-        console.error(`[bench] measuring ${server.name}…`);
-        results[server.name] = await measure(server);
+        for (const server of [peer, belle]) {
+            await timedCompletion(server, `预热 ${unique()}`, 8);
+            await Promise.all([0, 1, 2, 3].map((index) => timedCompletion(server, `预热${index} ${unique()}`, 8)));
+        }
+        for (let round = 0; round < rounds; round++) {
+            // the same prompts for both in a round; a fresh prefix each round, so neither reuses a cached prompt
+            const tag = unique();
+            const prompts: Record<RowName, string[]> = {
+                decode1: [`${tag} 请写一篇关于春天的文章。`],
+                decode4: [0, 1, 2, 3].map((index) => `${tag} 第${index}个问题：请介绍一下中国的历史。`),
+                prefill: [`${tag} ${longText}`],
+                ttft: [`${tag} 你好，请介绍一下你自己。`]
+            };
+            const order = round % 2 === 0 ? [peer, belle] : [belle, peer];
+            const result: RoundFigures = {round, first: order[0]!.name, belle: {}, peer: {}};
+            for (const server of order) {
+                for (const row of rows)
+                    (server === belle ? result.belle : result.peer)[row] = await measureRow(server, row, prompts);
+                // llama-server's workers poll for new work for a while after each graph; let them go to sleep
+                await pause(1000);
+            }
+            loadAverage.push(os.loadavg()[0]!);
+            figures.push(result);
+            console.error(`[bench]   round ${round + 1}/${rounds} (${result.first} first): ${rows.map((row) =>
+                `${row} ${format(row, result.belle[row]!)} vs ${format(row, result.peer[row]!)}`).join(", ")}`);
+        }
     } finally {
-        await server.stop();
+        await spinner?.stop();
+        await peer.stop();
+        await belle.stop();
+    }
+    return {model, load, modelPath, rounds: figures, loadAverage};
+}
+
+function format(row: RowName, value: number): string {
+    return isTime(row) ? `${value.toFixed(1)} ms` : value.toFixed(1);
+}
+
+function median(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const startedAt = new Date();
+const cpu = `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? "?"})`;
+console.log(`\nBELLE engine vs llama-server, ${startedAt.toISOString().slice(0, 16)}Z, ${cpu}, threads ${ourThreads === "auto" ? `auto (llama-server -t ${peerThreads})` : ourThreads}, `
+    + `${rounds} rounds alternated, ${decodeTokens} tokens per stream; ratio = how many times faster we are, per round\n`);
+console.log("| model | machine | row | belle (median) | llama-server (median) | ratio min / **median** / max |");
+console.log("|---|---|---|---:|---:|---:|");
+// each case's rows as soon as it is done, so a long run that is stopped keeps what it measured
+const cases: Case[] = [];
+for (const model of models) {
+    for (const load of loads) {
+        const entry = await runCase(model, load);
+        cases.push(entry);
+        printRows(entry);
+        if (values.json != null)
+            fs.writeFileSync(values.json, JSON.stringify({startedAt, cpu, threads: ourThreads, peerThreads, decodeTokens, cases}, null, 2));
     }
 }
+const loadAverages = cases.flatMap((entry) => entry.loadAverage);
+console.log(`\n1-minute load average after each round: ${Math.min(...loadAverages).toFixed(2)}–${Math.max(...loadAverages).toFixed(2)} `
+    + "(the bench's own servers and client count too; anything above that ran beside it)");
 
-const ours = results.belle!;
-const peer = results["llama-server"]!;
-const row = (label: string, a: number, b: number) => `| ${label} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(a / b).toFixed(2)}× |`;
-console.log(`\nBELLE engine vs llama-server — generated 0.5B-shape llama model, ${type}, ${threads} threads, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), median of ${runs} runs\n`);
-console.log("| metric | belle (tok/s) | llama-server (tok/s) | ratio |");
-console.log("|---|---:|---:|---:|");
-console.log(row("decode, 1 stream", ours.single, peer.single));
-console.log(row(`decode, ${parallel} concurrent streams (total)`, ours.concurrent, peer.concurrent));
-console.log(row("prefill (~1000-token prompt)", ours.prefill, peer.prefill));
+function printRows({model, load, rounds: figures}: Case) {
+    for (const row of rows) {
+        const ours = figures.map((figure) => figure.belle[row]!);
+        const theirs = figures.map((figure) => figure.peer[row]!);
+        const ratios = figures.map((figure) => isTime(row) ? figure.peer[row]! / figure.belle[row]! : figure.belle[row]! / figure.peer[row]!);
+        const sorted = [...ratios].sort((a, b) => a - b);
+        console.log(`| ${modelLabels[model]} | ${load} | ${rowLabels[row]} | ${format(row, median(ours))} | ${format(row, median(theirs))} | `
+            + `${sorted[0]!.toFixed(2)} / **${median(ratios).toFixed(2)}×** / ${sorted.at(-1)!.toFixed(2)} |`);
+    }
+    if (model === "tiny" && rows.includes("decode1")) {
+        const oursMs = 1000 / median(figures.map((figure) => figure.belle.decode1!));
+        const theirsMs = 1000 / median(figures.map((figure) => figure.peer.decode1!));
+        console.log(`| ${modelLabels[model]} | ${load} | cost per token, 1 stream (ms) | ${oursMs.toFixed(3)} | ${theirsMs.toFixed(3)} | added ${(oursMs - theirsMs).toFixed(3)} ms |`);
+    }
+}

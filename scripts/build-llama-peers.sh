@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's own llama-server, llama-bench and llama-finetune from the source that node-llama-cpp
-# bundles (llama/gitRelease.bundle), so benchmarks compare us with the exact llama.cpp we run on.
-# Cached outside the repo: ${BELLE_CACHE_DIR:-~/.cache/belle}/llama.cpp-<tag>/build/bin
+# Builds llama.cpp's own llama-server, llama-bench, llama-finetune and llama-quantize from the source that
+# node-llama-cpp bundles (llama/gitRelease.bundle), so benchmarks compare us with the exact llama.cpp we run on.
+# Cached outside the repo: ${BELLE_CACHE_DIR:-~/.cache/belle}/llama.cpp-<tag>/build-prebuilt-cpu/bin
+#
+# Same CPU kernels as ours, not merely the same source: the tools are built with GGML_BACKEND_DL=ON and no CPU
+# backend of their own (GGML_CPU=OFF), and their bin folder links node-llama-cpp's prebuilt libggml-cpu-<variant>
+# libraries, which ggml's loader searches next to the executable. At run time both pick the variant for this CPU
+# with the same scoring, from the same files, with the same threadpool (the prebuilt links no OpenMP).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 nlc="$root/node_modules/node-llama-cpp/llama"
 tag="$(node -p "require('$nlc/llama.cpp.info.json').tag")"
 cache="${BELLE_CACHE_DIR:-$HOME/.cache/belle}"
 src="$cache/llama.cpp-$tag"
-bin="$src/build/bin"
-stamp="$src/build/.belle-peers-v2"
-if [ -f "$stamp" ] && [ -x "$bin/llama-server" ] && [ -x "$bin/llama-bench" ] && [ -x "$bin/llama-finetune" ]; then
+build="$src/build-prebuilt-cpu"
+bin="$build/bin"
+tools=(llama-server llama-bench llama-finetune llama-quantize)
+
+# node-llama-cpp's CPU build for this platform (the one it loads when it runs without a GPU)
+platform="$(node -p '({linux: "linux", darwin: "mac", win32: "win"})[process.platform] + "-" + process.arch')"
+prebuilt="$root/node_modules/@node-llama-cpp/$platform/bins/$platform"
+[ -d "$prebuilt" ] || { echo "node-llama-cpp's prebuilt binaries are not at $prebuilt" >&2; exit 1; }
+link_prebuilt_cpu() {
+  for lib in "$prebuilt"/libggml-cpu-*.so "$prebuilt"/libggml-cpu.so; do
+    [ -e "$lib" ] && ln -sfn "$lib" "$bin/$(basename "$lib")"
+  done
+  return 0
+}
+
+stamp="$build/.belle-peers-v3"
+all_built() { for tool in "${tools[@]}"; do [ -x "$bin/$tool" ] || return 1; done; }
+if [ -f "$stamp" ] && all_built; then
+  link_prebuilt_cpu
   echo "$bin"; exit 0
 fi
 mkdir -p "$cache"
@@ -19,18 +40,11 @@ if [ ! -d "$src/.git" ]; then
   git clone --quiet "$nlc/gitRelease.bundle" "$src.tmp" >&2
   mv "$src.tmp" "$src"
 fi
-# -march=native turns on AMX where the CPU has it, and ggml's AMX kernels crash (SIGSEGV in
-# ggml_backend_amx_mul_mat) in VMs that do not grant AMX tile state. There, list the CPU's other features instead.
-cpu_flags=(-DGGML_NATIVE=ON)
-if grep -qw amx_tile /proc/cpuinfo 2>/dev/null; then
-  has() { grep -qw "$1" /proc/cpuinfo && echo ON || echo OFF; }
-  cpu_flags=(-DGGML_NATIVE=OFF -DGGML_AVX="$(has avx)" -DGGML_AVX2="$(has avx2)" -DGGML_FMA="$(has fma)"
-    -DGGML_F16C="$(has f16c)" -DGGML_BMI2="$(has bmi2)" -DGGML_AVX512="$(has avx512f)"
-    -DGGML_AVX512_VBMI="$(has avx512vbmi)" -DGGML_AVX512_VNNI="$(has avx512_vnni)"
-    -DGGML_AVX512_BF16="$(has avx512_bf16)" -DGGML_AVX_VNNI="$(has avx_vnni)")
-fi
-cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
-  -DBUILD_SHARED_LIBS=OFF "${cpu_flags[@]}" >&2
-cmake --build "$src/build" -j "$(nproc)" --target llama-server llama-bench llama-finetune >&2
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+cmake -S "$src" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
+  -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DGGML_CPU=OFF -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF >&2
+cmake --build "$build" -j "$(nproc)" --target "${tools[@]}" >&2
+link_prebuilt_cpu
 touch "$stamp"
 echo "$bin"

@@ -4,11 +4,12 @@ import {
     getLlama, isLlamaText, resolveChatWrapper, LlamaGrammarEvaluationState, LlamaLogLevel, type ChatWrapper, type Llama,
     type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token
 } from "node-llama-cpp";
+import {AdaptiveThreadCount} from "./AdaptiveThreadCount";
 import {checkLoraAdapters, InvalidLoraAdapterError, type LoraAdapterOption} from "./checkLoraAdapters";
 import {ContextLengthExceededError} from "./engineErrors";
 import {BelleChatWrapper} from "./BelleChatWrapper";
 import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
-import {createSequenceOrderedStrategy, type QueuedDecodeView} from "./sequenceOrderedBatching";
+import {createSequenceOrderedStrategy, readQueuedDecodes} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
@@ -50,7 +51,10 @@ export type EngineInfo = {
     modelPath: string,
     backend: "cpu" | "cuda" | "vulkan" | "metal",
     gpuLayers: number,
+    /** The most CPU threads a batch may use (`--threads`, or what `auto` resolved to). */
     threads: number,
+    /** Threads the next batch uses: with `--threads auto`, fewer while other processes keep cores busy. */
+    threadsInUse: number,
     contextSize: number,
     parallel: number,
     promptFormat: string,
@@ -86,7 +90,8 @@ export class LlamaEngine {
         private readonly _modelPath: string,
         maxQueued: number,
         private readonly _flashAttention: boolean,
-        private readonly _loraAdapters: readonly LoadedLoraAdapter[]
+        private readonly _loraAdapters: readonly LoadedLoraAdapter[],
+        private readonly _adaptiveThreads: AdaptiveThreadCount | null
     ) {
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
@@ -117,11 +122,13 @@ export class LlamaEngine {
         const contextOptions = {
             contextSize,
             sequences: parallel,
-            threads: {ideal: threadCount, min: threadCount},
+            // min 1: with --threads auto, llama.maxThreads goes below the ideal while other processes take cores
+            threads: {ideal: threadCount, min: threads === "auto" ? 1 : threadCount},
             lora: loraAdapters.length === 0 ? undefined : {adapters: loraAdapters.map(({filePath, scale}) => ({filePath, scale}))},
             batching: {
                 itemPrioritizationStrategy: createSequenceOrderedStrategy(
-                    () => (createdContext as unknown as {_queuedDecodes?: QueuedDecodeView[]} | undefined)?._queuedDecodes
+                    () => readQueuedDecodes(createdContext),
+                    (reason) => log(`[engine] ${reason}: batches keep arrival order, so parallel streams may decode in several passes (slower)`)
                 )
             }
         };
@@ -148,9 +155,17 @@ export class LlamaEngine {
         const hasTemplate = model.fileInfo.metadata.tokenizer?.chat_template != null;
         const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
         const chatWrapper = useBelle ? new BelleChatWrapper() : resolveChatWrapper(model);
+        const adaptiveThreads = threads === "auto" && threadCount > 1
+            ? new AdaptiveThreadCount(threadCount, (count) => {
+                llama.maxThreads = count;
+                log(count === threadCount
+                    ? `[engine] back to ${count} threads: the cores are free again`
+                    : `[engine] ${count} of ${threadCount} threads while other processes keep cores busy`);
+            })
+            : null;
         return new LlamaEngine(
             llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention,
-            loadedAdapters
+            loadedAdapters, adaptiveThreads
         );
     }
 
@@ -169,6 +184,7 @@ export class LlamaEngine {
             backend: this._llama.gpu === false ? "cpu" : this._llama.gpu,
             gpuLayers: this._model.gpuLayers,
             threads: this._threads,
+            threadsInUse: this._adaptiveThreads?.threads ?? this._threads,
             contextSize: this._context.contextSize,
             parallel: this._pool.size,
             promptFormat: this._promptFormat,
@@ -226,6 +242,7 @@ export class LlamaEngine {
     }
 
     public async dispose(): Promise<void> {
+        this._adaptiveThreads?.dispose();
         await this._context.dispose();
         await this._model.dispose();
         await this._llama.dispose();

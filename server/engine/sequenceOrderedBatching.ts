@@ -12,20 +12,44 @@ export type QueuedDecodeView = {readonly sequenceId: number, readonly tokens: re
  * (0,1,2,3) they decode in one. Every item gets an equal share of the batch, as in node-llama-cpp's
  * "maximumParallelism"; slots a short item does not need go to the longer ones.
  *
- * `queuedDecodes` reads the context's queue (node-llama-cpp keeps it internal; the version is pinned). When it is
- * unavailable the items keep their order.
+ * `queuedDecodes` reads the context's queue (node-llama-cpp keeps it internal, see `readQueuedDecodes`). When it
+ * cannot tell an item's sequence, the items keep their order and `onOrderUnknown` is told, once.
  */
 export function createSequenceOrderedStrategy(
-    queuedDecodes: () => readonly QueuedDecodeView[] | undefined
+    queuedDecodes: () => readonly QueuedDecodeView[] | null,
+    onOrderUnknown: (reason: string) => void = () => undefined
 ): CustomBatchingPrioritizationStrategy {
+    let reported = false;
     return ({items, size}) => {
+        const queue = queuedDecodes();
         const sequenceOf = new Map<readonly Token[], number>();
-        for (const queued of queuedDecodes() ?? []) sequenceOf.set(queued.tokens, queued.sequenceId);
-        const ordered = sequenceOf.size === 0
-            ? items
-            : [...items].sort((a, b) => (sequenceOf.get(a.tokens) ?? Infinity) - (sequenceOf.get(b.tokens) ?? Infinity));
-        return shareBatchSlots(ordered, size);
+        for (const queued of queue ?? []) sequenceOf.set(queued.tokens, queued.sequenceId);
+        if (items.every((item) => sequenceOf.has(item.tokens)))
+            return shareBatchSlots([...items].sort((a, b) => sequenceOf.get(a.tokens)! - sequenceOf.get(b.tokens)!), size);
+
+        if (!reported) {
+            reported = true;
+            onOrderUnknown(queue == null
+                ? "node-llama-cpp's decode queue (LlamaContext._queuedDecodes) is gone or changed shape"
+                : "node-llama-cpp's decode queue no longer holds the token arrays it hands to the batching strategy");
+        }
+        return shareBatchSlots(items, size);
     };
+}
+
+/**
+ * The decode queue of a node-llama-cpp context: the private `_queuedDecodes` of node-llama-cpp 3.21 (pinned), each
+ * entry with its `sequenceId` and the `tokens` array its batch item shares. Null when the context has no such
+ * field or its entries lack those, as a later node-llama-cpp may; test/unit/nodeLlamaCppInternals fails then.
+ */
+export function readQueuedDecodes(context: object | undefined): readonly QueuedDecodeView[] | null {
+    const queue = (context as {_queuedDecodes?: unknown} | undefined)?._queuedDecodes;
+    if (!Array.isArray(queue)) return null;
+    for (const entry of queue as unknown[]) {
+        const {sequenceId, tokens} = (entry ?? {}) as {sequenceId?: unknown, tokens?: unknown};
+        if (typeof sequenceId !== "number" || !Array.isArray(tokens)) return null;
+    }
+    return queue as QueuedDecodeView[];
 }
 
 function shareBatchSlots(items: readonly BatchItem[], size: number): PrioritizedBatchItem[] {

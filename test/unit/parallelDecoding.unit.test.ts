@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type {BatchItem, Token} from "node-llama-cpp";
 import {DecodeStepBarrier} from "../../server/engine/DecodeStepBarrier";
-import {createSequenceOrderedStrategy} from "../../server/engine/sequenceOrderedBatching";
+import {createSequenceOrderedStrategy, readQueuedDecodes} from "../../server/engine/sequenceOrderedBatching";
 
 describe("DecodeStepBarrier", () => {
     it("lets a lone stream go on at once", async () => {
@@ -61,7 +61,7 @@ describe("sequence-ordered batching", () => {
     it("shares the batch fairly and gives the slots short items leave to the longer ones", () => {
         const prompt = item(Array.from({length: 1000}, (_, index) => index));
         const next = item([5]);
-        const strategy = createSequenceOrderedStrategy(() => undefined);
+        const strategy = createSequenceOrderedStrategy(() => null);
         const batch = strategy({items: [next, prompt], size: 512});
         assert.deepEqual(batch.map((entry) => entry.processAmount), [1, 511]);
         assert.deepEqual(strategy({items: [prompt, next], size: 512}).map((entry) => entry.processAmount), [511, 1]);
@@ -69,5 +69,28 @@ describe("sequence-ordered batching", () => {
         assert.deepEqual(twoPrompts.map((entry) => entry.processAmount), [256, 255, 1]);
         const full = strategy({items: [next, next, next].map((entry) => item([...entry.tokens])), size: 2});
         assert.equal(full.reduce((sum, entry) => sum + entry.processAmount, 0), 2);
+    });
+
+    it("keeps the arrival order and says so once when it cannot read node-llama-cpp's queue", () => {
+        const reasons: string[] = [];
+        const items = [item([7]), item([8])];
+        const unreadable = createSequenceOrderedStrategy(() => null, (reason) => reasons.push(reason));
+        assert.deepEqual(unreadable({items, size: 512}).map((entry) => entry.item.tokens[0]), [7, 8]);
+        unreadable({items, size: 512});
+        assert.equal(reasons.length, 1);
+        assert.match(reasons[0]!, /_queuedDecodes/);
+
+        const copies = createSequenceOrderedStrategy(() => [{sequenceId: 1, tokens: [7] as Token[]}, {sequenceId: 0, tokens: [8] as Token[]}],
+            (reason) => reasons.push(reason));
+        assert.deepEqual(copies({items, size: 512}).map((entry) => entry.item.tokens[0]), [7, 8], "a queue whose arrays are not the items' own");
+        assert.equal(reasons.length, 2);
+    });
+
+    it("reads the queue only when its entries have the fields it relies on", () => {
+        assert.equal(readQueuedDecodes(undefined), null);
+        assert.equal(readQueuedDecodes({}), null);
+        assert.equal(readQueuedDecodes({_queuedDecodes: [{sequence: 0, tokens: []}]}), null);
+        const queue = [{sequenceId: 0, tokens: [1]}];
+        assert.equal(readQueuedDecodes({_queuedDecodes: queue}), queue);
     });
 });
