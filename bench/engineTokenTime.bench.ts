@@ -67,7 +67,7 @@ async function measure(modelPath: string, streams: number) {
         return text;
     };
 
-    const sampling = {temperature: 0, topP: 1, topK: 1, maxTokens: tokens, stop: [], seed: null};
+    const sampling = {temperature: 0, topP: 1, topK: 1, maxTokens: tokens, stop: [], seed: null, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map<number, number>()};
     await engine.generate({kind: "completion", prompt: "预热", sampling: {...sampling, maxTokens: 8}});
     internals._llama.logLevel = LlamaLogLevel.info;
     await internals._context.printTimings(); // resets llama.cpp's counters
