@@ -1,6 +1,6 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import * as vscode from "vscode";
+import {readSpecEpochs} from "../train/readSpecEpochs";
 import {reportTrainingCliFailure, runTrainingCliInView} from "../train/runTrainingCliInView";
 import type {TrainModelDependencies} from "./trainModel";
 
@@ -36,14 +36,3 @@ export async function submitTrainingJobToSlurm(specUri: vscode.Uri, dependencies
     return savedPath;
 }
 
-/** The spec's epochs for the view's step total; null when the spec cannot be read (the CLI will say why). */
-export async function readSpecEpochs(specUri: vscode.Uri): Promise<number | null> {
-    let spec: {epochs?: unknown};
-    try {
-        spec = JSON.parse(await fs.readFile(specUri.fsPath, "utf8")) as {epochs?: unknown};
-    } catch {
-        return null; // the CLI reads it again and reports the problem
-    }
-    // `belle train run` defaults to 2 epochs
-    return spec.epochs === undefined ? 2 : Number.isInteger(spec.epochs) && (spec.epochs as number) > 0 ? spec.epochs as number : null;
-}

@@ -2,6 +2,7 @@ import {spawn} from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as vscode from "vscode";
+import {readSpecEpochs} from "../train/readSpecEpochs";
 import type {TrainWorkerMessage} from "../../server/train/trainer/trainWorker";
 import {looksLikeEvalSet} from "../evalSet/looksLikeEvalSet";
 import {describeCliFailure} from "../jobs/describeCliFailure";
@@ -142,16 +143,6 @@ export async function runTrainingJob(specUri: vscode.Uri, {serverScriptPath, log
     return result.savedPath;
 }
 
-/** The spec's epochs for the view's step total; null when the spec cannot be read (the job itself will say why). */
-async function readSpecEpochs(specUri: vscode.Uri): Promise<number | null> {
-    try {
-        const spec = JSON.parse(await fs.readFile(specUri.fsPath, "utf8")) as {epochs?: unknown};
-        // `belle train run` defaults to 2 epochs, as the wizard does
-        return spec.epochs === undefined ? 2 : Number.isInteger(spec.epochs) && (spec.epochs as number) > 0 ? spec.epochs as number : null;
-    } catch {
-        return null;
-    }
-}
 
 /** In the Explorer when the model is inside the workspace, else in the system's file manager. */
 async function revealModelFile(modelPath: string): Promise<void> {

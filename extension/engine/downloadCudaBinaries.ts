@@ -7,6 +7,7 @@ import {pipeline} from "node:stream/promises";
 import {downloadModel, type DownloadProgress} from "../../models/download/downloadModel";
 import {staleCudaBinaryVersions, type CudaBinariesDownloadPlan, type CudaBinariesPackage} from "./cudaBinariesDownloadPlan";
 import {extractTarGz} from "./extractTarGz";
+import {safeProgressListener} from "../../models/download/safeProgressListener";
 
 export type CudaBinariesProgress = DownloadProgress & {
     /** "download" while bytes arrive (totals over all the packages), then "verify" and "unpack". */
@@ -56,7 +57,7 @@ export async function downloadCudaBinaries(plan: CudaBinariesDownloadPlan, {
     log?: (line: string) => void
 } = {}): Promise<DownloadCudaBinariesResult> {
     signal?.throwIfAborted();
-    const report = safeListener(onProgress, log);
+    const report = safeProgressListener(onProgress, log, "cuda");
     const versionDir = path.dirname(plan.packageDir);
     const versionDirExisted = fs.existsSync(versionDir);
     const downloadDir = path.join(versionDir, ".download");
@@ -249,15 +250,3 @@ function getText(url: URL, signal: AbortSignal | undefined, redirectsLeft = 5): 
     });
 }
 
-/** A progress listener that throws is reported once and otherwise ignored: it must not break the download. */
-function safeListener(listener: ((progress: CudaBinariesProgress) => void) | undefined, log: (line: string) => void) {
-    let reported = false;
-    return (progress: CudaBinariesProgress) => {
-        try {
-            listener?.(progress);
-        } catch (error) {
-            if (!reported) log(`[cuda] a progress listener threw, ignoring it: ${(error as Error).message}`);
-            reported = true;
-        }
-    };
-}

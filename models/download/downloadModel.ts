@@ -5,6 +5,7 @@ import https from "node:https";
 import path from "node:path";
 import {Transform} from "node:stream";
 import {pipeline} from "node:stream/promises";
+import {safeProgressListener} from "./safeProgressListener";
 
 export type DownloadProgress = {
     downloadedBytes: number,
@@ -198,7 +199,7 @@ export async function downloadModel({
     }
 
     const resumedFromBytes = await fileSize(partialPath);
-    const report = throttle(safeListener(onProgress, log), progressIntervalMs);
+    const report = throttle(safeProgressListener(onProgress, log, "download"), progressIntervalMs);
     // What the server last said the whole file weighs, so an interruption can say how far it got
     const known: {totalBytes: number | null} = {totalBytes: null};
     for (let attempt = 0; ; attempt++) {
@@ -365,18 +366,6 @@ async function sha256OfFile(filePath: string, signal: AbortSignal | undefined): 
     return hash.digest("hex");
 }
 
-/** A progress listener that throws is reported once and otherwise ignored: it must not break the download. */
-function safeListener(listener: ((progress: DownloadProgress) => void) | undefined, log: (line: string) => void) {
-    let reported = false;
-    return (progress: DownloadProgress) => {
-        try {
-            listener?.(progress);
-        } catch (error) {
-            if (!reported) log(`[download] a progress listener threw, ignoring it: ${errorMessage(error)}`);
-            reported = true;
-        }
-    };
-}
 
 function throttle(listener: (progress: DownloadProgress) => void, intervalMs: number): Reporter {
     let lastTime = -Infinity;
