@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
 import {
     belleTrainCommand, llamaFactoryCommand, llamaFactoryConfig, llamaFactoryDatasetInfo, llamaFactoryYaml,
-    parseSacctState, parseSbatchOutput, parseScontrolJobState, parseSqueueState, sbatchCommand, scontrolShowJobCommand, shellQuote,
-    slurmBatchScript, squeueCommand,
+    parseSacctState, parseSbatchOutput, parseScontrolJobState, parseSqueueState, shellQuote,
+    slurmBatchScript,
     type ExternalTrainerOptions
 } from "../../server/train/external/externalTrainerPresets";
 
@@ -89,7 +89,6 @@ describe("externalTrainerPresets", () => {
         assert.match(script, /scontrol show hostnames "\$SLURM_JOB_NODELIST" \| head -n1/);
         assert.match(script, /^srun bash -c /m);
         execFileSync("bash", ["-n"], {input: script});
-        assert.equal(sbatchCommand(weirdPath), `sbatch '/data/张三 的数据/belle'\\''s train.json'`);
     });
 
     it("parses sbatch, squeue and sacct output", () => {
@@ -107,14 +106,12 @@ describe("externalTrainerPresets", () => {
         assert.equal(parseSacctState(""), null);
     });
 
-    it("reads a finished job's state and exit code from scontrol when there is no accounting database, and asks squeue for all states", () => {
+    it("reads a finished job's state and exit code from scontrol when there is no accounting database, ", () => {
         const line = "JobId=1 JobName=t1 UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) Requeue=1 Restarts=0 " +
             "BatchFlag=1 Reboot=0 ExitCode=3:0 RunTime=00:00:02 DerivedExitCode=0:0 Command=/tmp/ExitCode=9:9/j.sh\n";
         assert.deepEqual(parseScontrolJobState(line), {state: "FAILED", finished: true, exitCode: 3, signal: 0});
         assert.deepEqual(parseScontrolJobState("JobId=2 JobState=RUNNING Reason=None ExitCode=0:0"),
             {state: "RUNNING", finished: false, exitCode: 0, signal: 0});
         assert.equal(parseScontrolJobState("slurm_load_jobs error: Invalid job id specified"), null);
-        assert.equal(scontrolShowJobCommand("12"), "scontrol show job -o 12");
-        assert.equal(squeueCommand("12"), "squeue -h -t all -j 12 -o %T");
     });
 });

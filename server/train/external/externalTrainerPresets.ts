@@ -318,24 +318,12 @@ export function sbatchValue(value: string): string {
     return /^[^\s"'\\]+$/.test(value) ? value : JSON.stringify(value);
 }
 
-export function sbatchCommand(scriptPath: string): string {
-    return `sbatch ${shellQuote(scriptPath)}`;
-}
-
 /** The job id from sbatch's `Submitted batch job 12345` (or `--parsable`'s `12345[;cluster]`), else null. */
 export function parseSbatchOutput(output: string): string | null {
     const submitted = /Submitted batch job (\d+)/.exec(output);
     if (submitted != null) return submitted[1]!;
     const parsable = /^\s*(\d+)(?:;\S+)?\s*$/.exec(output);
     return parsable?.[1] ?? null;
-}
-
-/** `-t all`: without it squeue drops a job the moment it ends, although slurmctld still knows its final state. */
-export function squeueCommand(jobId: string): string {
-    return `squeue -h -t all -j ${shellQuote(jobId)} -o %T`;
-}
-export function sacctCommand(jobId: string): string {
-    return `sacct -n -P -j ${shellQuote(jobId)} -o State,ExitCode`;
 }
 
 export const slurmJobStates = ["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING",
@@ -351,10 +339,6 @@ function normalizeState(text: string): SlurmJobState {
     // sacct prints `CANCELLED by 1000` and may truncate or suffix with `+`.
     const word = text.trim().split(/\s+/)[0]?.replace(/\+$/, "").toUpperCase() ?? "";
     return (slurmJobStates as readonly string[]).includes(word) ? word as SlurmJobState : "UNKNOWN";
-}
-
-export function scontrolShowJobCommand(jobId: string): string {
-    return `scontrol show job -o ${shellQuote(jobId)}`;
 }
 
 /**
