@@ -106,7 +106,7 @@ describe("externalTrainerPresets", () => {
         assert.equal(parseSacctState(""), null);
     });
 
-    it("reads a finished job's state and exit code from scontrol when there is no accounting database, ", () => {
+    it("reads a finished job's state and exit code from scontrol when there is no accounting database", () => {
         const line = "JobId=1 JobName=t1 UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) Requeue=1 Restarts=0 " +
             "BatchFlag=1 Reboot=0 ExitCode=3:0 RunTime=00:00:02 DerivedExitCode=0:0 Command=/tmp/ExitCode=9:9/j.sh\n";
         assert.deepEqual(parseScontrolJobState(line), {state: "FAILED", finished: true, exitCode: 3, signal: 0});
