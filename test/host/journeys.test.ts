@@ -157,8 +157,20 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             await screenshotBothThemes(opened.page!, "journey-chat-reopened");
         });
 
+        /** Sets this conversation's max tokens in the chat's settings panel, as a person does. */
+        const setMaxTokens = async (maxTokens: number) => {
+            await chat.locator("vscode-toolbar-button[icon=settings-gear]").click();
+            const panel = chat.locator(".settings-panel");
+            await panel.locator("#settings-maxTokens input").fill(String(maxTokens));
+            await panel.locator("vscode-button", {hasText: uiStrings.applySettings}).click();
+            await panel.locator(".settings-message", {hasText: uiStrings.settingsApplied}).waitFor();
+            await panel.locator(".panel-close").click();
+        };
+
         it("has its engine killed mid-answer: the answer says in words that the engine restarted, Regenerate answers", async function () {
             this.timeout(firstAnswerTimeoutMs + 60_000);
+            // long enough to be killed mid-answer however fast this machine generates
+            await setMaxTokens(3000);
             const input = chat.getByRole("textbox", {name: uiStrings.inputLabel, exact: true});
             await input.fill("写一首诗");
             await input.press("Enter");
@@ -171,6 +183,7 @@ describe("A user's journeys in a real VS Code host (code-server and Chromium)", 
             assert.doesNotMatch(await answers.nth(1).innerText(), /UND_ERR|127\.0\.0\.1|socket/i);
             assert.equal(await chat.locator(".engine-error-banner").count(), 0, "an error banner is shown or left in the DOM");
             await screenshotBothThemes(opened.page!, "journey-chat-engine-killed");
+            await setMaxTokens(32); // and short again, so that the regenerated answer takes seconds on a loaded machine
             await answers.nth(1).locator("vscode-toolbar-button[icon=refresh]").click();
             await answers.nth(1).locator(".turn-error").waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
             await answers.and(chat.locator("[aria-busy='true']")).waitFor({state: "detached", timeout: firstAnswerTimeoutMs});
