@@ -45,7 +45,10 @@ export class EvalRunIndex implements vscode.Disposable {
     private _changeTimer: NodeJS.Timeout | undefined;
     /** The selected run's scores per eval-set path (null: no run), as last loaded. */
     private readonly _scores = new Map<string, EvalRunScores | null>();
-    private readonly _loading = new Set<string>();
+    /** Loads under way per eval-set path, resolved (never rejected) when their scores are in. */
+    private readonly _loading = new Map<string, Promise<void>>();
+    /** Bumped by `refresh`: a load started before it read files that may have changed since, and is dropped. */
+    private _generation = 0;
 
     public constructor(private readonly _workspaceState: vscode.Memento) {
         const watcher = vscode.workspace.createFileSystemWatcher("**/.belle/runs/*.jsonl");
@@ -63,7 +66,9 @@ export class EvalRunIndex implements vscode.Disposable {
 
     /** Forgets the loaded scores and tells listeners (a run file written outside a watched folder, say). */
     public refresh(): void {
+        this._generation++;
         this._scores.clear();
+        this._loading.clear();
         this._onDidChange.fire();
     }
 
@@ -74,15 +79,24 @@ export class EvalRunIndex implements vscode.Disposable {
     public peekScores(evalSetPath: string): EvalRunScores | null | undefined {
         const key = path.resolve(evalSetPath);
         if (this._scores.has(key)) return this._scores.get(key);
-        if (!this._loading.has(key)) {
-            this._loading.add(key);
-            void this.scoresOf(key).then((scores) => {
-                this._loading.delete(key);
-                this._scores.set(key, scores);
-                this._onDidChange.fire();
-            }, () => this._loading.delete(key));
-        }
+        this._startLoad(key);
         return undefined;
+    }
+
+    private _startLoad(key: string): Promise<void> {
+        const under = this._loading.get(key);
+        if (under != null) return under;
+        const generation = this._generation;
+        // A load that a refresh overtook (a run file written, another run selected meanwhile) read old files: its
+        // result is dropped, and the next ask loads again
+        const loading = this.scoresOf(key).then((scores) => {
+            if (generation !== this._generation) return;
+            this._loading.delete(key);
+            this._scores.set(key, scores);
+            this._onDidChange.fire();
+        }, () => { if (generation === this._generation) this._loading.delete(key); });
+        this._loading.set(key, loading);
+        return loading;
     }
 
     /** The runs of the eval set at `evalSetPath`, newest first. Unreadable run files are skipped. */
