@@ -1,8 +1,7 @@
 import {isRecord} from "./isRecord";
 import {
     commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, requestType, type CommandType,
-    type Guard, type IncomingToExtension, type IncomingToWebview, type NotificationOf, type NotificationType, type RequestType
-} from "./webviewMessages";
+    type Guard, type IncomingToExtension, type IncomingToWebview, type NotificationOf, type NotificationType, type RequestType, defineWebviewProtocol} from "./webviewMessages";
 
 // The one contract between the chat webview and the extension host. Both sides import this file; it holds types,
 // the message descriptors and their field guards only (no DOM, no Node, no vscode), so it compiles under every
@@ -240,12 +239,7 @@ export const chatNotifications = {
     "input/fill": notificationType("input/fill", params<NotificationMap["input/fill"]>((p) => isString(p.text) && typeof p.send === "boolean"))
 } satisfies {[K in keyof NotificationMap]: NotificationType<K, NotificationMap[K]>};
 
-export const chatProtocol = {
-    ready: chatCommands.ready,
-    commands: Object.values(chatCommands),
-    requests: Object.values(chatRequests),
-    notifications: Object.values(chatNotifications)
-};
+export const chatProtocol = defineWebviewProtocol(chatCommands, chatRequests, chatNotifications);
 
 export type WebviewToExtensionMessage = IncomingToExtension<typeof chatProtocol>;
 export type ExtensionToWebviewMessage = IncomingToWebview<typeof chatProtocol>;

@@ -12,7 +12,7 @@ import type {EvalRunRecord} from "../../server/eval/report/EvalRunRecord";
 import type {ReportStrings} from "../report/reportStrings";
 import {isRecord} from "./isRecord";
 import {commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, requestType, type IncomingToExtension,
-    type IncomingToWebview, type NotificationOf} from "./webviewMessages";
+    type IncomingToWebview, type NotificationOf, defineWebviewProtocol} from "./webviewMessages";
 
 export type ExportFormat = "md" | "csv" | "json";
 export const exportFormats: readonly ExportFormat[] = ["md", "csv", "json"];
@@ -103,12 +103,7 @@ export const reportNotifications = {
         isRecord(value) && typeof value.message === "string")
 };
 
-export const reportProtocol = {
-    ready: reportCommands.ready,
-    commands: Object.values(reportCommands),
-    requests: Object.values(reportRequests),
-    notifications: Object.values(reportNotifications)
-};
+export const reportProtocol = defineWebviewProtocol(reportCommands, reportRequests, reportNotifications);
 
 export type ReportToExtensionMessage = IncomingToExtension<typeof reportProtocol>;
 export type ExtensionToReportMessage = IncomingToWebview<typeof reportProtocol>;

@@ -1,6 +1,6 @@
 import {isRecord} from "./isRecord";
 import {commandType, isMessageToExtension, isMessageToWebview, isNoParams, notificationType, type IncomingToExtension,
-    type IncomingToWebview, type NotificationOf} from "./webviewMessages";
+    type IncomingToWebview, type NotificationOf, defineWebviewProtocol} from "./webviewMessages";
 
 // The contract between the training view webview and the extension host: types, descriptors and their field
 // guards only (no DOM, no Node, no vscode), so it compiles under every tsconfig. The envelope is webviewMessages.ts's.
@@ -132,12 +132,7 @@ export const trainingViewNotifications = {
     {beforeReady: "drop"})
 };
 
-export const trainingViewProtocol = {
-    ready: trainingViewCommands.ready,
-    commands: Object.values(trainingViewCommands),
-    requests: [],
-    notifications: Object.values(trainingViewNotifications)
-};
+export const trainingViewProtocol = defineWebviewProtocol(trainingViewCommands, {}, trainingViewNotifications);
 
 export type TrainingViewToExtensionMessage = IncomingToExtension<typeof trainingViewProtocol>;
 export type ExtensionToTrainingViewMessage = IncomingToWebview<typeof trainingViewProtocol>;

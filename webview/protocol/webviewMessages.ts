@@ -106,6 +106,17 @@ export type NotificationOf<P extends WebviewProtocol> = MessageOf<P["notificatio
 export type IncomingToExtension<P extends WebviewProtocol> = CommandOf<P> | RequestOf<P>;
 export type IncomingToWebview<P extends WebviewProtocol> = NotificationOf<P> | ResponseOf<P["requests"][number]>;
 
+/** A view's protocol from its descriptors, keyed by method as the view declares them (`ready` among the commands). */
+export function defineWebviewProtocol<C extends {ready: CommandType<"ready", unknown>} & Record<string, CommandType>,
+    R extends Record<string, RequestType>, N extends Record<string, NotificationType>>(commands: C, requests: R, notifications: N) {
+    return {
+        ready: commands.ready as C["ready"],
+        commands: Object.values(commands) as Array<C[keyof C]>,
+        requests: Object.values(requests) as Array<R[keyof R]>,
+        notifications: Object.values(notifications) as Array<N[keyof N]>
+    } satisfies WebviewProtocol;
+}
+
 /** A message the webview may send under `protocol`, every field checked (the webview renders untrusted text). */
 export function isMessageToExtension<P extends WebviewProtocol>(protocol: P, message: unknown): message is IncomingToExtension<P> {
     if (!isRecord(message)) return false;
