@@ -27,8 +27,19 @@ const builds = [
         platform: "node",
         format: "esm",
         target: "node20",
-        external: ["node-llama-cpp", "@node-llama-cpp/*"],
+        external: ["node-llama-cpp", "@node-llama-cpp/*", "koffi"],
         // some bundled CommonJS dependencies call require(): give the ESM bundle one
+        banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
+    },
+    {
+        // the engine's native token loop: a worker thread that decodes and samples through llama.cpp's C API (koffi)
+        ...common,
+        entryPoints: ["server/engine/native/nativeTokenLoopWorker.ts"],
+        outfile: "dist/nativeTokenLoopWorker.mjs",
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        external: ["koffi", "node-llama-cpp", "@node-llama-cpp/*"],
         banner: {js: "import {createRequire as __belleCreateRequire} from 'node:module'; const require = __belleCreateRequire(import.meta.url);"}
     },
     {

@@ -18,13 +18,15 @@ export type ServerSetup = {
     /** Tokens per sequence; each side gets `parallel` sequences of this size. */
     contextTokens: number,
     parallel: number,
-    threads: number | "auto"
+    threads: number | "auto",
+    /** Ours only: `belle serve --token-loop`. */
+    tokenLoop?: "auto" | "native" | "node-llama-cpp"
 };
 
-export async function startBelle({modelPath, contextTokens, parallel, threads}: ServerSetup): Promise<BenchServer> {
+export async function startBelle({modelPath, contextTokens, parallel, threads, tokenLoop = "auto"}: ServerSetup): Promise<BenchServer> {
     const engine = await startEngineProcess([
         "--model", modelPath, "--parallel", String(parallel), "--ctx-size", String(contextTokens), "--threads", String(threads),
-        "--backend", "cpu"
+        "--backend", "cpu", "--token-loop", tokenLoop
     ], {timeoutMs: 300_000});
     return {name: "belle", baseUrl: engine.baseUrl, token: engine.ready.token, pid: engine.child.pid!, stop: engine.stop};
 }

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import {parseArgs} from "node:util";
-import {LlamaEngine, type GpuBackend, type PromptFormat} from "../engine/LlamaEngine";
+import {LlamaEngine, type GpuBackend, type PromptFormat, type TokenLoopKind} from "../engine/LlamaEngine";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {CliUsageError} from "./CliUsageError";
 import {isProcessAlive} from "./isProcessAlive";
@@ -16,6 +16,9 @@ export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
   --ctx-size <n>          context tokens per sequence                          [4096]
   --parallel <n>          parallel sequences (concurrent requests)             [4]
   --threads <n|auto>      CPU threads; auto: the cores others leave free      [auto]
+  --token-loop <l>        auto | native | node-llama-cpp: native decodes and samples
+                          in a worker thread through llama.cpp's C API (CPU build,
+                          no LoRA); auto: native where it can run                [auto]
   --prompt-format <f>     auto | model | belle ("Human: \\n…\\n\\nAssistant: \\n")  [auto]
   --max-queue <n>         requests that may wait for a sequence before 429     [64]
   --host <addr>           address to bind                                      [127.0.0.1]
@@ -38,6 +41,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
             parallel: {type: "string", default: "4"},
             threads: {type: "string", default: "auto"},
             "prompt-format": {type: "string", default: "auto"},
+            "token-loop": {type: "string", default: "auto"},
             "max-queue": {type: "string", default: "64"},
             host: {type: "string", default: "127.0.0.1"},
             port: {type: "string", default: "0"},
@@ -50,6 +54,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const backend = oneOf(values.backend, ["auto", "cuda", "vulkan", "metal", "cpu"], "--backend") as GpuBackend;
     const promptFormat = oneOf(values["prompt-format"], ["auto", "model", "belle"], "--prompt-format") as PromptFormat;
+    const tokenLoop = oneOf(values["token-loop"], ["auto", "native", "node-llama-cpp"], "--token-loop") as TokenLoopKind;
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
 
@@ -82,6 +87,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         promptFormat,
         maxQueued: integer(values["max-queue"], "--max-queue", 0),
         loraAdapters,
+        tokenLoop,
         log
     });
     const server = await EngineHttpServer.listen(engine, {
@@ -96,7 +102,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
     const info = engine.info;
     process.stdout.write(`${JSON.stringify({event: "ready", port: server.port, host: values.host, token, ...info})}\n`);
-    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens${info.loraAdapters.length === 0 ? "" : `, ${info.loraAdapters.length} LoRA adapter(s)`})`);
+    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens, token loop ${info.tokenLoop}${info.loraAdapters.length === 0 ? "" : `, ${info.loraAdapters.length} LoRA adapter(s)`})`);
     if (process.stdout.isTTY)
         log(`  try: curl http://127.0.0.1:${server.port}/v1/chat/completions -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"你好"}],"max_tokens":32}'`);
 

@@ -12,6 +12,7 @@ import {DecodeStepBarrier, type BarrierMember} from "./DecodeStepBarrier";
 import {createSequenceOrderedStrategy, readQueuedDecodes} from "./sequenceOrderedBatching";
 import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
+import {NativeTokenLoop} from "./native/NativeTokenLoop";
 import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
@@ -23,6 +24,14 @@ import {toChatHistory} from "./toChatHistory";
 
 export type GpuBackend = "auto" | "cuda" | "vulkan" | "metal" | "cpu";
 export type PromptFormat = "auto" | "model" | "belle";
+/**
+ * Who runs the token loop. `native`: llama.cpp's C API in a worker thread (decode and sample on one thread, no
+ * hand-off per token); `node-llama-cpp`: its sequence API. `auto`: native where it can run (the CPU build, no LoRA).
+ */
+export type TokenLoopKind = "auto" | "native" | "node-llama-cpp";
+
+/** A sequence of the native loop, and the tokens it last held (to hand a prompt the sequence sharing most of it). */
+type NativeSequence = {id: number, cachedTokens: Token[]};
 
 export type EngineOptions = {
     modelPath: string,
@@ -36,6 +45,7 @@ export type EngineOptions = {
     maxQueued?: number,
     /** Applied on top of the model in every sequence; checked against the model before it loads. */
     loraAdapters?: readonly LoraAdapterOption[],
+    tokenLoop?: TokenLoopKind,
     log?: (line: string) => void
 };
 
@@ -63,7 +73,9 @@ export type EngineInfo = {
     /** Grammars built from `response_format` JSON schemas and kept for the next request with the same schema. */
     cachedGrammars: number,
     flashAttention: boolean,
-    loraAdapters: LoadedLoraAdapter[]
+    loraAdapters: LoadedLoraAdapter[],
+    /** What runs plain requests' token loop; requests with tools, a JSON schema, logprobs or logit_bias use node-llama-cpp's. */
+    tokenLoop: "native" | "node-llama-cpp"
 };
 
 /**
@@ -72,6 +84,7 @@ export type EngineInfo = {
  */
 export class LlamaEngine {
     private readonly _pool: SequencePool<LlamaContextSequence>;
+    private readonly _nativePool: SequencePool<NativeSequence> | null;
     private readonly _grammars: JsonSchemaGrammarCache;
     private readonly _stepBarrier = new DecodeStepBarrier();
     /** UTF-16 units of the vocabulary's longest token as stored (bytes for byte-level BPE): no token covers more text. */
@@ -91,8 +104,13 @@ export class LlamaEngine {
         maxQueued: number,
         private readonly _flashAttention: boolean,
         private readonly _loraAdapters: readonly LoadedLoraAdapter[],
-        private readonly _adaptiveThreads: AdaptiveThreadCount | null
+        private readonly _adaptiveThreads: AdaptiveThreadCount | null,
+        private readonly _nativeLoop: NativeTokenLoop | null,
+        private readonly _parallel: number
     ) {
+        this._nativePool = _nativeLoop == null
+            ? null
+            : new SequencePool(Array.from({length: _parallel}, (_, id): NativeSequence => ({id, cachedTokens: []})), maxQueued);
         const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
         this._pool = new SequencePool(sequences, maxQueued);
         this._grammars = new JsonSchemaGrammarCache(_llama);
@@ -105,7 +123,7 @@ export class LlamaEngine {
 
     public static async load({
         modelPath, gpuLayers = "auto", backend = "auto", contextSize = 4096, parallel = 4, threads = "auto",
-        promptFormat = "auto", maxQueued = 64, loraAdapters = [], log = () => undefined
+        promptFormat = "auto", maxQueued = 64, loraAdapters = [], tokenLoop = "auto", log = () => undefined
     }: EngineOptions): Promise<LlamaEngine> {
         const adapterNames = await checkLoraAdapters(modelPath, loraAdapters);
         const loadedAdapters = loraAdapters.map(({filePath, scale}, index): LoadedLoraAdapter => ({path: filePath, name: adapterNames[index]!, scale}));
@@ -118,10 +136,19 @@ export class LlamaEngine {
             logger: (level, message) => log(`[llama.cpp ${level}] ${message.trimEnd()}`)
         });
         const model = await llama.loadModel({modelPath, gpuLayers: backend === "cpu" ? 0 : gpuLayers});
+        const nativeUnavailable = tokenLoop === "node-llama-cpp" ? null
+            : llama.gpu !== false ? `the ${llama.gpu} build runs here, and the native loop loads the CPU build`
+            : loraAdapters.length > 0 ? "LoRA adapters are applied by node-llama-cpp's context"
+            : null;
+        if (tokenLoop === "native" && nativeUnavailable != null)
+            log(`[engine] --token-loop native is unavailable (${nativeUnavailable}); node-llama-cpp runs the token loop`);
+        const useNative = tokenLoop !== "node-llama-cpp" && nativeUnavailable == null;
         let createdContext: LlamaContext | undefined;
         const contextOptions = {
             contextSize,
-            sequences: parallel,
+            // With the native loop, node-llama-cpp's context serves only tools, JSON schemas, logprobs and logit_bias:
+            // one sequence, so its KV cache adds a quarter (at 4 sequences) rather than doubling the memory
+            sequences: useNative ? 1 : parallel,
             // min 1: with --threads auto, llama.maxThreads goes below the ideal while other processes take cores
             threads: {ideal: threadCount, min: threads === "auto" ? 1 : threadCount},
             lora: loraAdapters.length === 0 ? undefined : {adapters: loraAdapters.map(({filePath, scale}) => ({filePath, scale}))},
@@ -155,9 +182,25 @@ export class LlamaEngine {
         const hasTemplate = model.fileInfo.metadata.tokenizer?.chat_template != null;
         const useBelle = promptFormat === "belle" || (promptFormat === "auto" && !hasTemplate);
         const chatWrapper = useBelle ? new BelleChatWrapper() : resolveChatWrapper(model);
+        let nativeLoop: NativeTokenLoop | null = null;
+        if (useNative) {
+            nativeLoop = await NativeTokenLoop.start({
+                modelPath, contextSize, sequences: parallel, batchSize: 512, threads: threadCount, flashAttention
+            }).catch(async (error: unknown) => {
+                if (tokenLoop === "native") {
+                    await context.dispose();
+                    await model.dispose();
+                    await llama.dispose();
+                    throw error;
+                }
+                log(`[engine] the native token loop could not start (${error instanceof Error ? error.message : String(error)}); node-llama-cpp runs it`);
+                return null;
+            });
+        }
         const adaptiveThreads = threads === "auto" && threadCount > 1
             ? new AdaptiveThreadCount(threadCount, (count) => {
                 llama.maxThreads = count;
+                nativeLoop?.setThreads(count);
                 log(count === threadCount
                     ? `[engine] back to ${count} threads: the cores are free again`
                     : `[engine] ${count} of ${threadCount} threads while other processes keep cores busy`);
@@ -165,7 +208,7 @@ export class LlamaEngine {
             : null;
         return new LlamaEngine(
             llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention,
-            loadedAdapters, adaptiveThreads
+            loadedAdapters, adaptiveThreads, nativeLoop, parallel
         );
     }
 
@@ -186,13 +229,14 @@ export class LlamaEngine {
             threads: this._threads,
             threadsInUse: this._adaptiveThreads?.threads ?? this._threads,
             contextSize: this._context.contextSize,
-            parallel: this._pool.size,
+            parallel: this._nativePool?.size ?? this._pool.size,
             promptFormat: this._promptFormat,
-            slotsBusy: this._pool.busy,
-            queued: this._pool.queued,
+            slotsBusy: this._pool.busy + (this._nativePool?.busy ?? 0),
+            queued: this._pool.queued + (this._nativePool?.queued ?? 0),
             cachedGrammars: this._grammars.size,
             flashAttention: this._flashAttention,
-            loraAdapters: this._loraAdapters.map((adapter) => ({...adapter}))
+            loraAdapters: this._loraAdapters.map((adapter) => ({...adapter})),
+            tokenLoop: this._nativeLoop == null ? "node-llama-cpp" : "native"
         };
     }
 
@@ -231,6 +275,15 @@ export class LlamaEngine {
         if (promptTokens.length >= contextSize)
             throw new ContextLengthExceededError(promptTokens.length, contextSize);
 
+        if (this._nativeLoop != null && this._nativePool != null && isNativeRequest(request, grammar)) {
+            const nativeSequence = await this._nativePool.acquire(signal, (candidate) => commonPrefixLength(candidate.cachedTokens, promptTokens));
+            try {
+                return await this._generateNative(this._nativeLoop, nativeSequence, promptTokens, stopStrings, request, signal, onText);
+            } finally {
+                this._nativePool.release(nativeSequence);
+            }
+        }
+
         // The free sequence that already holds the longest prefix of this prompt (an eval's judge prompts share
         // their class's instructions; a chat's next turn shares the conversation so far) evaluates only the rest
         const sequence = await this._pool.acquire(signal, (candidate) => commonPrefixLength(candidate.contextTokens, promptTokens));
@@ -243,6 +296,7 @@ export class LlamaEngine {
 
     public async dispose(): Promise<void> {
         this._adaptiveThreads?.dispose();
+        await this._nativeLoop?.close();
         await this._context.dispose();
         await this._model.dispose();
         await this._llama.dispose();
@@ -345,6 +399,81 @@ export class LlamaEngine {
         };
     }
 
+    /**
+     * The same generation on the native loop: the worker decodes and samples on its own; this side turns tokens into
+     * text as they arrive and, at a stop string, tells the worker to stop (a token or two it made meanwhile are dropped).
+     */
+    private async _generateNative(
+        loop: NativeTokenLoop, nativeSequence: NativeSequence, promptTokens: Token[], stopStrings: string[],
+        request: GenerationRequest, signal: AbortSignal | undefined, onText: ((text: string) => void) | undefined
+    ): Promise<GenerationResult> {
+        const {sampling} = request;
+        const startTime = performance.now();
+        const room = this._context.contextSize - promptTokens.length;
+        const maxTokens = Math.min(sampling.maxTokens ?? room, room);
+        const matcher = new StopStringMatcher(stopStrings);
+        const detokenizer = new IncrementalDetokenizer((tokens, special, last) => this._model.detokenize(tokens, special, last));
+        let text = "";
+        let generatedCount = 0;
+        let firstTokenTime: number | null = null;
+        const emit = (piece: string) => {
+            if (piece === "") return;
+            text += piece;
+            onText?.(piece);
+        };
+
+        let finishReason: FinishReason = "length";
+        let cachedPromptTokens = 0;
+        if (maxTokens > 0) {
+            const stop = new AbortController();
+            const onAbort = () => stop.abort();
+            signal?.addEventListener("abort", onAbort, {once: true});
+            if (signal?.aborted) stop.abort();
+            try {
+                const result = await loop.generate({
+                    sequence: nativeSequence.id,
+                    prompt: promptTokens,
+                    // as in _generateOnSequence: a seeded sample evaluates its whole prompt, so it never depends on the cache
+                    reusePrefix: !(sampling.seed != null && sampling.temperature > 0),
+                    maxTokens,
+                    sampling: {
+                        temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP,
+                        seed: sampling.seed ?? crypto.randomInt(0xffff_ffff),
+                        repeatPenalty: 1, frequencyPenalty: 0, presencePenalty: 0, penaltyLastN: 0
+                    },
+                    signal: stop.signal,
+                    onToken: (token) => {
+                        if (matcher.stopped) return;
+                        firstTokenTime ??= performance.now();
+                        generatedCount++;
+                        emit(matcher.push(detokenizer.push(token as Token)));
+                        if (matcher.stopped) stop.abort();
+                    }
+                });
+                nativeSequence.cachedTokens = [...promptTokens, ...result.tokens.slice(0, -1)] as Token[];
+                cachedPromptTokens = result.cachedPromptTokens;
+                finishReason = matcher.stopped ? "stop" : result.reason === "abort" ? "abort" : result.reason === "stop" ? "stop" : "length";
+            } finally {
+                signal?.removeEventListener("abort", onAbort);
+            }
+        }
+
+        if (!matcher.stopped) {
+            emit(matcher.push(detokenizer.flush()));
+            emit(matcher.flush());
+        }
+        const endTime = performance.now();
+        return {
+            text,
+            finishReason,
+            promptTokens: promptTokens.length,
+            cachedPromptTokens,
+            completionTokens: generatedCount,
+            promptMs: (firstTokenTime ?? endTime) - startTime,
+            generationMs: endTime - (firstTokenTime ?? endTime)
+        };
+    }
+
     private _renderPrompt(request: GenerationRequest, grammar: LlamaGrammar | null): {tokens: Token[], stopStrings: string[]} {
         // node-llama-cpp's JSON grammars end the value with "\n\n\n\n" (which JSON's own whitespace and strings never
         // hold) and stop there; the matcher drops it, so the text ends at the closing bracket
@@ -374,6 +503,16 @@ export class LlamaEngine {
             .filter((stop) => stop !== "");
         return {tokens, stopStrings: [...new Set([...userStops, ...textStops])]};
     }
+}
+
+/**
+ * What the native loop runs: plain sampling (temperature, top-k, top-p, seed), stop strings and max_tokens. JSON
+ * schemas, logprobs, logit_bias and OpenAI's penalties keep node-llama-cpp's sampler, whose behaviour the API tests pin.
+ */
+function isNativeRequest(request: GenerationRequest, grammar: LlamaGrammar | null): boolean {
+    const {sampling} = request;
+    return grammar == null && request.logprobs == null && sampling.logitBias.size === 0 &&
+        sampling.frequencyPenalty === 0 && sampling.presencePenalty === 0;
 }
 
 /** node-llama-cpp's message when llama.cpp's `llama_adapter_lora_init` fails (AddonModel.cpp). */
