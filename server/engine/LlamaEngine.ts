@@ -196,6 +196,8 @@ export class LlamaEngine {
                 log(`[engine] the native token loop could not start (${error instanceof Error ? error.message : String(error)}); node-llama-cpp runs it`);
                 return null;
             });
+            // requests under way fail with the cause; the next ones go to node-llama-cpp's loop
+            nativeLoop?.onFail((error) => log(`[engine] the native token loop stopped (${error.message}); node-llama-cpp runs the token loop from now on`));
         }
         const adaptiveThreads = threads === "auto" && threadCount > 1
             ? new AdaptiveThreadCount(threadCount, (count) => {
@@ -236,7 +238,7 @@ export class LlamaEngine {
             cachedGrammars: this._grammars.size,
             flashAttention: this._flashAttention,
             loraAdapters: this._loraAdapters.map((adapter) => ({...adapter})),
-            tokenLoop: this._nativeLoop == null ? "node-llama-cpp" : "native"
+            tokenLoop: this._nativeLoop == null || this._nativeLoop.failure != null ? "node-llama-cpp" : "native"
         };
     }
 
@@ -275,7 +277,7 @@ export class LlamaEngine {
         if (promptTokens.length >= contextSize)
             throw new ContextLengthExceededError(promptTokens.length, contextSize);
 
-        if (this._nativeLoop != null && this._nativePool != null && isNativeRequest(request, grammar)) {
+        if (this._nativeLoop != null && this._nativePool != null && this._nativeLoop.failure == null && isNativeRequest(request, grammar)) {
             const nativeSequence = await this._nativePool.acquire(signal, (candidate) => commonPrefixLength(candidate.cachedTokens, promptTokens));
             try {
                 return await this._generateNative(this._nativeLoop, nativeSequence, promptTokens, stopStrings, request, signal, onText);

@@ -22,6 +22,7 @@ export class NativeTokenLoop {
     private readonly _pending = new Map<number, Pending>();
     private _nextRequestId = 1;
     private _exitError: Error | null = null;
+    private readonly _onFail: Array<(error: Error) => void> = [];
 
     private constructor(private readonly _worker: Worker, private readonly _wake: Int32Array, public readonly vocabularySize: number) {
         _worker.on("message", (event: LoopEvent) => this._onEvent(event));
@@ -59,6 +60,15 @@ export class NativeTokenLoop {
         return result.finally(() => signal?.removeEventListener("abort", onAbort));
     }
 
+    /** Why the worker is gone (it crashed or was closed); null while it runs. */
+    public get failure(): Error | null {
+        return this._exitError;
+    }
+
+    public onFail(listener: (error: Error) => void) {
+        this._onFail.push(listener);
+    }
+
     /** The threads of the next decode (with `--threads auto`, fewer while other processes keep cores busy). */
     public setThreads(threads: number) {
         if (this._exitError == null) this._send({type: "threads", threads});
@@ -67,6 +77,7 @@ export class NativeTokenLoop {
     public async close(): Promise<void> {
         if (this._exitError != null) return;
         const exited = new Promise<void>((resolve) => this._worker.once("exit", () => resolve()));
+        this._exitError = new Error("the native token loop was closed");
         this._send({type: "close"});
         await exited;
     }
@@ -106,7 +117,9 @@ export class NativeTokenLoop {
     }
 
     private _fail(error: Error) {
-        this._exitError ??= error;
+        if (this._exitError != null) return;
+        this._exitError = error;
+        for (const listener of this._onFail) listener(error);
         for (const pending of this._pending.values()) pending.reject(error);
         this._pending.clear();
     }
