@@ -3,6 +3,8 @@
 // time node-llama-cpp's decode and sampling calls take as JS sees them (each is a libuv work item on the engine's
 // one worker thread: the difference is the hand-off), detokenizing, and what is left for JS.
 // Measures through node-llama-cpp internals (the addon context behind LlamaContext), so it is a bench, not a test.
+// The last column is the same generation on the native token loop (--token-loop native: decode and sample in one
+// worker thread), measured alike in a process of its own: its whole step, against node-llama-cpp's step in the first.
 // Options: --models tiny,q4_0 --streams 1,4 --tokens 256 --threads 1 (a number: the split must not move mid-run)
 import {execFileSync} from "node:child_process";
 import os from "node:os";
@@ -35,7 +37,9 @@ LlamaModel.prototype.createContext = function (this: LlamaModel, options) {
 
 async function measure(modelPath: string, streams: number) {
     const llamaLines: string[] = [];
-    const engine = await LlamaEngine.load({modelPath, threads, parallel: 4, contextSize: 4096, backend: "cpu", log: (line) => llamaLines.push(line)});
+    const engine = await LlamaEngine.load({
+        modelPath, threads, parallel: 4, contextSize: 4096, backend: "cpu", tokenLoop: "node-llama-cpp", log: (line) => llamaLines.push(line)
+    });
     const internals = engine as unknown as {_context: {_ctx: AddonContext, printTimings(): Promise<void>}, _model: LlamaModel, _llama: {logLevel: LlamaLogLevel}};
     const decode: Timed = {ms: 0, calls: 0};
     const sample: Timed = {ms: 0, calls: 0};
@@ -96,25 +100,41 @@ async function measure(modelPath: string, streams: number) {
         restMs: stepMs - decodeCallMs - sampleStepMs - detokenizeStepMs, tokensPerSecond: (steps * streams * 1000) / generationMs};
 }
 
+/** The same generation on the native token loop: its whole step (decode, sampling and the hand-over to JS). */
+async function measureNative(modelPath: string, streams: number) {
+    const engine = await LlamaEngine.load({modelPath, threads, parallel: 4, contextSize: 4096, backend: "cpu", tokenLoop: "native"});
+    const sampling = {temperature: 0, topP: 1, topK: 1, maxTokens: tokens, stop: [], seed: null, frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map<number, number>()};
+    await engine.generate({kind: "completion", prompt: "预热", sampling: {...sampling, maxTokens: 8}});
+    const results = await Promise.all(Array.from({length: streams}, (_, index) => engine.generate({
+        kind: "completion", prompt: `${index} ${Math.random()} 请写一篇关于春天的文章。`, sampling
+    })));
+    await engine.dispose();
+    const generationMs = Math.max(...results.map((result) => result.generationMs));
+    const steps = Math.max(...results.map((result) => result.completionTokens)) - 1;
+    return {stepMs: generationMs / steps, tokensPerSecond: (steps * streams * 1000) / generationMs};
+}
+
 const paths: Record<string, () => Promise<string>> = {
     tiny: ensureEmbeddedModel,
     q4_0: () => ensureGeneratedModel({shape: "0.5b", type: "Q4_0"}),
     q8_0: () => ensureGeneratedModel({shape: "0.5b", type: "Q8_0"})
 };
 if (values.one != null) {
-    const [name, streams] = values.one.split(":");
-    console.log(JSON.stringify(await measure(await paths[name!]!(), Number(streams))));
+    const [name, streams, loop] = values.one.split(":");
+    const modelPath = await paths[name!]!();
+    console.log(JSON.stringify(loop === "native" ? await measureNative(modelPath, Number(streams)) : await measure(modelPath, Number(streams))));
 } else {
     console.log(`\nWhere a token's time goes in the engine (in-process, no HTTP), ${threads} thread(s), ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]!.toFixed(2)}, ms per decode step\n`);
-    console.log("| model | streams | step | llama_decode compute | decode hand-off | sampling (calls) | detokenize | JS and the rest | tok/s |");
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("| model | streams | step | llama_decode compute | decode hand-off | sampling (calls) | detokenize | JS and the rest | tok/s | native loop: step | tok/s |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const name of values.models.split(",")) {
         for (const streams of values.streams.split(",").map(Number)) {
-            const output = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--one", `${name}:${streams}`,
-                "--tokens", values.tokens, "--threads", values.threads], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]});
-            const m = JSON.parse(output.trim().split("\n").at(-1)!) as Awaited<ReturnType<typeof measure>>;
+            const run = (loop: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--one", `${name}:${streams}:${loop}`,
+                "--tokens", values.tokens, "--threads", values.threads], {encoding: "utf8", stdio: ["ignore", "pipe", "ignore"]}).trim().split("\n").at(-1)!) as unknown;
+            const m = run("node-llama-cpp") as Awaited<ReturnType<typeof measure>>;
+            const native = run("native") as Awaited<ReturnType<typeof measureNative>>;
             const ms = (value: number) => value.toFixed(3);
-            console.log(`| ${name} | ${streams} | ${ms(m.stepMs)} | ${ms(m.computeMs)} | ${ms(m.decodeHandOffMs)} | ${ms(m.sampleStepMs)} | ${ms(m.detokenizeStepMs)} | ${ms(m.restMs)} | ${m.tokensPerSecond.toFixed(0)} |`);
+            console.log(`| ${name} | ${streams} | ${ms(m.stepMs)} | ${ms(m.computeMs)} | ${ms(m.decodeHandOffMs)} | ${ms(m.sampleStepMs)} | ${ms(m.detokenizeStepMs)} | ${ms(m.restMs)} | ${m.tokensPerSecond.toFixed(0)} | ${ms(native.stepMs)} | ${native.tokensPerSecond.toFixed(0)} |`);
         }
     }
 }

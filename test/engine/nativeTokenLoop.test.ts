@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import {ensureEmbeddedModel} from "../../models/generate/ensureGeneratedModel";
 import {generateLoraAdapter} from "../../models/generate/generateLoraAdapter";
 import {LlamaEngine} from "../../server/engine/LlamaEngine";
+import type {GenerationRequest} from "../../server/engine/generationTypes";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
 type Health = {tokenLoop: string, slotsBusy: number, parallel: number};
@@ -198,11 +199,11 @@ describe("engine: the native token loop (--token-loop) on the generated model", 
         const lines: string[] = [];
         const engine = await LlamaEngine.load({modelPath, parallel: 1, contextSize: 256, threads: 1, tokenLoop: "native", log: (line) => lines.push(line)});
         try {
-            const request = {
+            const request: GenerationRequest = {
                 kind: "completion", prompt: "从前", sampling: {
                     temperature: 0, topP: 1, topK: 40, seed: null, maxTokens: 6, stop: [], frequencyPenalty: 0, presencePenalty: 0, logitBias: new Map()
                 }
-            } as const;
+            };
             const before = await engine.generate(request);
             // the worker thread ends as a crash would end it (the test reaches into the engine for it)
             await (engine as unknown as {_nativeLoop: {_worker: {terminate(): Promise<number>}}})._nativeLoop._worker.terminate();

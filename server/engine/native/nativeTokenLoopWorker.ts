@@ -113,7 +113,9 @@ function handle(request: LoopRequest) {
 function step() {
     let count = 0;
     const sampled: {sequence: number, slot: Slot, index: number}[] = [];
-    for (const [sequence, slot] of active) {
+    // in ascending sequence order: with a KV cache per sequence, llama.cpp puts the tokens of several sequences in
+    // one ubatch only while each sequence id is the previous one's + 1 (llama_batch_allocr::split_equal)
+    for (const [sequence, slot] of [...active].sort(([a], [b]) => a - b)) {
         const room = batch.capacity - count;
         if (room === 0) break;
         const take = Math.min(room, slot.pending.length);
