@@ -18,13 +18,15 @@ export type ServerSetup = {
     /** Tokens per sequence; each side gets `parallel` sequences of this size. */
     contextTokens: number,
     parallel: number,
-    threads: number | "auto"
+    threads: number | "auto",
+    /** More command-line arguments for the server (e.g. its speculative decoding). */
+    extraArgs?: readonly string[]
 };
 
-export async function startBelle({modelPath, contextTokens, parallel, threads}: ServerSetup): Promise<BenchServer> {
+export async function startBelle({modelPath, contextTokens, parallel, threads, extraArgs = []}: ServerSetup): Promise<BenchServer> {
     const engine = await startEngineProcess([
         "--model", modelPath, "--parallel", String(parallel), "--ctx-size", String(contextTokens), "--threads", String(threads),
-        "--backend", "cpu"
+        "--backend", "cpu", ...extraArgs
     ], {timeoutMs: 300_000});
     return {name: "belle", baseUrl: engine.baseUrl, token: engine.ready.token, pid: engine.child.pid!, stop: engine.stop};
 }
@@ -34,12 +36,13 @@ export async function startBelle({modelPath, contextTokens, parallel, threads}: 
  * to ours: the same threads, `parallel` slots of `contextTokens` each, flash attention on, and its prompt cache in
  * RAM off (`--cache-ram 0`; we keep no such cache, only each sequence's own prefix, as llama-server's slots do).
  */
-export async function startLlamaServer(peerBin: string, {modelPath, contextTokens, parallel, threads}: ServerSetup & {threads: number}): Promise<BenchServer> {
+export async function startLlamaServer(peerBin: string, {modelPath, contextTokens, parallel, threads, extraArgs = []}: ServerSetup & {threads: number}): Promise<BenchServer> {
     const token = crypto.randomBytes(16).toString("hex");
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(path.join(peerBin, "llama-server"), [
         "-m", modelPath, "--host", "127.0.0.1", "--port", String(port), "-c", String(contextTokens * parallel), "-np", String(parallel),
-        "-t", String(threads), "-tb", String(threads), "-fa", "on", "--cache-ram", "0", "--no-webui", "--api-key", token
+        "-t", String(threads), "-tb", String(threads), "-fa", "on", "--cache-ram", "0", "--no-webui", "--api-key", token,
+        ...extraArgs
     ], {stdio: ["ignore", "ignore", "pipe"]});
     let log = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => { log = (log + chunk).slice(-20_000); });
