@@ -18,6 +18,7 @@
 //   --lookup-draft 3    BELLE_BENCH_DRAFT    ours --lookup-draft; llama-ngram drafts as many (--spec-ngram-simple-size-m)
 //   --ngram 2           BELLE_BENCH_NGRAM    llama-ngram's lookup n-gram (--spec-ngram-simple-size-n; its default 12
 //                                            finds nothing in answers this short)
+//   --model <file.gguf> BELLE_BENCH_MODEL    another model than the copy model
 //   --json <file>       BELLE_BENCH_JSON     also write every answer's figures there
 import {execFileSync} from "node:child_process";
 import fs from "node:fs";
@@ -36,6 +37,7 @@ const {values} = parseArgs({options: {
     prompts: {type: "string", default: process.env.BELLE_BENCH_PROMPTS ?? "8"},
     "lookup-draft": {type: "string", default: process.env.BELLE_BENCH_DRAFT ?? String(defaultLookupDraftTokens)},
     ngram: {type: "string", default: process.env.BELLE_BENCH_NGRAM ?? "2"},
+    model: {type: "string", default: process.env.BELLE_BENCH_MODEL},
     json: {type: "string", default: process.env.BELLE_BENCH_JSON}
 }});
 const rounds = Number(values.rounds);
@@ -50,7 +52,7 @@ console.error(`[bench] load average before: ${os.loadavg().map((load) => load.to
 console.error("[bench] building llama.cpp's llama-server from node-llama-cpp's bundled source (cached)…");
 const peerBin = execFileSync("bash", [path.join(repoRoot, "scripts/build-llama-peers.sh")], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]}).trim().split("\n").at(-1)!;
 console.error("[bench] the copy model (trained once on 1 thread, then cached)…");
-const modelPath = await ensureCopyModel({
+const modelPath = values.model ?? await ensureCopyModel({
     trainWorkerCommand: [process.execPath, "--import", "tsx", path.join(repoRoot, "server/train/trainer/trainWorker.ts")],
     onProgress: (line) => console.error(`[bench] training: ${line}`)
 });
@@ -94,9 +96,11 @@ try {
 }
 console.error(`[bench] load average after: ${os.loadavg().map((load) => load.toFixed(2)).join(", ")}`);
 
+// The answer's tokens: llama-server counts the end-of-generation token that ended it, we do not
+const answerTokens = (answer: Answer) => answer.completionTokens - (answer.server.startsWith("llama") && answer.finishReason === "stop" ? 1 : 0);
 // Per round and set: decode tok/s over the set (tokens after each answer's first over the time after its first)
 const decodeRate = (list: Answer[]) => {
-    const tokens = list.reduce((sum, answer) => sum + Math.max(0, answer.completionTokens - 1), 0);
+    const tokens = list.reduce((sum, answer) => sum + Math.max(0, answerTokens(answer) - 1), 0);
     const ms = list.reduce((sum, answer) => sum + (answer.lastTextMs - answer.firstTextMs), 0);
     return ms > 0 ? tokens / ms * 1000 : NaN;
 };
@@ -114,7 +118,7 @@ for (const set of promptSets) {
         const drafted = list.reduce((sum, answer) => sum + (answer.drafted ?? 0), 0);
         const accepted = list.reduce((sum, answer) => sum + (answer.accepted ?? 0), 0);
         const differing = list.filter((answer) => answer.text !== reference(answer).text).length;
-        console.log(`| ${set.name} | ${server} | ${median(rates).toFixed(0)} | ${(list.reduce((sum, answer) => sum + answer.completionTokens, 0) / list.length).toFixed(1)} | ` +
+        console.log(`| ${set.name} | ${server} | ${median(rates).toFixed(0)} | ${(list.reduce((sum, answer) => sum + answerTokens(answer), 0) / list.length).toFixed(1)} | ` +
             `${drafted === 0 ? "—" : `${accepted} / ${drafted} (${(accepted / drafted * 100).toFixed(0)} %)`} | ${differing} of ${list.length} |`);
     }
 }

@@ -12,6 +12,7 @@ export type CompletionTiming = {
     /** From the request's start to the end of the response. */
     totalMs: number,
     text: string,
+    finishReason: string | null,
     /** Speculative decoding's drafted and accepted tokens (llama-server's `timings.draft_n`, `draft_n_accepted`; ours the same), when the server drafted. */
     drafted?: number,
     accepted?: number
@@ -41,6 +42,7 @@ export async function timedCompletion(server: BenchServer, prompt: string | read
     let promptTokens = 0;
     let completionTokens = 0;
     let text = "";
+    let finishReason: string | null = null;
     let timings: {draft_n?: number, draft_n_accepted?: number} | undefined;
     let buffer = "";
     const decoder = new TextDecoder();
@@ -53,10 +55,11 @@ export async function timedCompletion(server: BenchServer, prompt: string | read
             buffer = buffer.slice(end + 2);
             if (event === "[DONE]" || event === "") continue;
             const chunk = JSON.parse(event) as {
-                choices: Array<{text?: string, delta?: {content?: string | null}}>, usage?: {prompt_tokens: number, completion_tokens: number},
+                choices: Array<{text?: string, delta?: {content?: string | null}, finish_reason?: string | null}>, usage?: {prompt_tokens: number, completion_tokens: number},
                 timings?: {draft_n?: number, draft_n_accepted?: number}
             };
             timings = chunk.timings ?? timings;
+            finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
             if (chunk.usage != null) {
                 promptTokens = chunk.usage.prompt_tokens;
                 completionTokens = chunk.usage.completion_tokens;
@@ -71,7 +74,7 @@ export async function timedCompletion(server: BenchServer, prompt: string | read
         }
     }
     return {
-        promptTokens, completionTokens, firstTextMs, lastTextMs, totalMs: performance.now() - startedAt, text,
+        promptTokens, completionTokens, firstTextMs, lastTextMs, totalMs: performance.now() - startedAt, text, finishReason,
         ...(timings?.draft_n == null ? {} : {drafted: timings.draft_n, accepted: timings.draft_n_accepted ?? 0})
     };
 }
