@@ -16,6 +16,12 @@ export type PredictionCounts = {
  */
 export class PromptLookupPredictor extends InputLookupTokenPredictor {
     private _active = false;
+    /** The first token of the draft now being verified; null when none is. */
+    private _draftHead: Token | null = null;
+    private _missesInRow = 0;
+    /** Steps left without drafting, and how many the next back-off skips. */
+    private _stepsToSkip = 0;
+    private _backoffSteps = 1;
 
     public constructor(draftTokens: number) {
         super({predictionLength: {max: draftTokens}});
@@ -25,6 +31,10 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
     public activate(promptTokens: readonly Token[]): void {
         this.updateInputTokens(promptTokens as Token[]);
         this._active = true;
+        this._draftHead = null;
+        this._missesInRow = 0;
+        this._stepsToSkip = 0;
+        this._backoffSteps = 1;
     }
 
     public deactivate(): void {
@@ -32,8 +42,34 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
         this.updateInputTokens([]);
     }
 
+    /**
+     * A draft the model rejects still costs its verification (a larger batch, then erasing it from the KV cache), so
+     * after two rejected drafts in a row drafting pauses, for 1 step, then 2, 4… up to 64 while drafts keep missing;
+     * an accepted draft ends the pause. An answer that stops copying soon stops paying for it.
+     */
     public override predictTokens(): Token[] {
-        return this._active ? super.predictTokens() : [];
+        if (!this._active) return [];
+        if (this._stepsToSkip > 0) {
+            this._stepsToSkip--;
+            return [];
+        }
+        const draft = super.predictTokens();
+        this._draftHead = draft[0] ?? null;
+        return draft;
+    }
+
+    public override pushTokens(tokens: Token[]): void {
+        super.pushTokens(tokens);
+        if (this._draftHead == null) return;
+        if (tokens[0] === this._draftHead) {
+            this._missesInRow = 0;
+            this._backoffSteps = 1;
+        } else if (++this._missesInRow >= 2) {
+            this._missesInRow = 0;
+            this._stepsToSkip = this._backoffSteps;
+            this._backoffSteps = Math.min(this._backoffSteps * 2, 64);
+        }
+        this._draftHead = null;
     }
 }
 
