@@ -20,13 +20,15 @@ export type ServerSetup = {
     parallel: number,
     threads: number | "auto",
     /** Ours only: `belle serve --token-loop`. */
-    tokenLoop?: "auto" | "native" | "node-llama-cpp"
+    tokenLoop?: "auto" | "native" | "node-llama-cpp",
+    /** More command-line arguments for the server (e.g. its speculative decoding). */
+    extraArgs?: readonly string[]
 };
 
-export async function startBelle({modelPath, contextTokens, parallel, threads, tokenLoop = "auto"}: ServerSetup): Promise<BenchServer> {
+export async function startBelle({modelPath, contextTokens, parallel, threads, tokenLoop = "auto", extraArgs = []}: ServerSetup): Promise<BenchServer> {
     const engine = await startEngineProcess([
         "--model", modelPath, "--parallel", String(parallel), "--ctx-size", String(contextTokens), "--threads", String(threads),
-        "--backend", "cpu", "--token-loop", tokenLoop
+        "--backend", "cpu", "--token-loop", tokenLoop, ...extraArgs
     ], {timeoutMs: 300_000});
     return {name: "belle", baseUrl: engine.baseUrl, token: engine.ready.token, pid: engine.child.pid!, stop: engine.stop};
 }
@@ -36,12 +38,13 @@ export async function startBelle({modelPath, contextTokens, parallel, threads, t
  * to ours: the same threads, `parallel` slots of `contextTokens` each, flash attention on, and its prompt cache in
  * RAM off (`--cache-ram 0`; we keep no such cache, only each sequence's own prefix, as llama-server's slots do).
  */
-export async function startLlamaServer(peerBin: string, {modelPath, contextTokens, parallel, threads}: ServerSetup & {threads: number}): Promise<BenchServer> {
+export async function startLlamaServer(peerBin: string, {modelPath, contextTokens, parallel, threads, extraArgs = []}: ServerSetup & {threads: number}): Promise<BenchServer> {
     const token = crypto.randomBytes(16).toString("hex");
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(path.join(peerBin, "llama-server"), [
         "-m", modelPath, "--host", "127.0.0.1", "--port", String(port), "-c", String(contextTokens * parallel), "-np", String(parallel),
-        "-t", String(threads), "-tb", String(threads), "-fa", "on", "--cache-ram", "0", "--no-webui", "--api-key", token
+        "-t", String(threads), "-tb", String(threads), "-fa", "on", "--cache-ram", "0", "--no-webui", "--api-key", token,
+        ...extraArgs
     ], {stdio: ["ignore", "ignore", "pipe"]});
     let log = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => { log = (log + chunk).slice(-20_000); });

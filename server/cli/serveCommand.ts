@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import {parseArgs} from "node:util";
-import {LlamaEngine, type GpuBackend, type PromptFormat, type TokenLoopKind} from "../engine/LlamaEngine";
+import {defaultLookupDraftTokens, LlamaEngine, type GpuBackend, type PromptFormat, type SpeculativeMode, type TokenLoopKind} from "../engine/LlamaEngine";
 import {EngineHttpServer} from "../http/EngineHttpServer";
 import {CliUsageError} from "./CliUsageError";
 import {isProcessAlive} from "./isProcessAlive";
@@ -21,6 +21,11 @@ export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
                           no LoRA); auto: native where it can run                [auto]
   --prompt-format <f>     auto | model | belle ("Human: \\n…\\n\\nAssistant: \\n")  [auto]
   --max-queue <n>         requests that may wait for a sequence before 429     [64]
+  --speculative <mode>    lookup: draft tokens copied from the prompt and let  [off]
+                          the model verify them (faster on answers that copy
+                          their prompt: rewrite, extract, summarize, code edit;
+                          the same text as without); off: none
+  --lookup-draft <n>      tokens a prompt-lookup draft holds at most           [${defaultLookupDraftTokens}]
   --host <addr>           address to bind                                      [127.0.0.1]
   --port <n>              port; 0 picks a free one                             [0]
   --allow-origin <o>      browser origin allowed to call (repeatable; scheme://* allowed)
@@ -43,6 +48,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
             "prompt-format": {type: "string", default: "auto"},
             "token-loop": {type: "string", default: "auto"},
             "max-queue": {type: "string", default: "64"},
+            speculative: {type: "string", default: "off"},
+            "lookup-draft": {type: "string", default: String(defaultLookupDraftTokens)},
             host: {type: "string", default: "127.0.0.1"},
             port: {type: "string", default: "0"},
             "allow-origin": {type: "string", multiple: true, default: []},
@@ -55,6 +62,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const backend = oneOf(values.backend, ["auto", "cuda", "vulkan", "metal", "cpu"], "--backend") as GpuBackend;
     const promptFormat = oneOf(values["prompt-format"], ["auto", "model", "belle"], "--prompt-format") as PromptFormat;
     const tokenLoop = oneOf(values["token-loop"], ["auto", "native", "node-llama-cpp"], "--token-loop") as TokenLoopKind;
+    const speculative = oneOf(values.speculative, ["lookup", "off"], "--speculative") as SpeculativeMode;
+    const lookupDraftTokens = integer(values["lookup-draft"], "--lookup-draft", 1);
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");
 
@@ -88,6 +97,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
         maxQueued: integer(values["max-queue"], "--max-queue", 0),
         loraAdapters,
         tokenLoop,
+        speculative,
+        lookupDraftTokens,
         log
     });
     const server = await EngineHttpServer.listen(engine, {
@@ -102,7 +113,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
 
     const info = engine.info;
     process.stdout.write(`${JSON.stringify({event: "ready", port: server.port, host: values.host, token, ...info})}\n`);
-    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens, token loop ${info.tokenLoop}${info.loraAdapters.length === 0 ? "" : `, ${info.loraAdapters.length} LoRA adapter(s)`})`);
+    log(`[engine] ready: ${info.model} on http://${values.host}:${server.port}/v1 (${info.backend}, ${info.gpuLayers} GPU layers, ${info.threads} threads, ${info.parallel} sequences × ${info.contextSize} tokens, token loop ${info.tokenLoop}${info.loraAdapters.length === 0 ? "" : `, ${info.loraAdapters.length} LoRA adapter(s)`}${info.speculative === "off" ? "" : `, prompt lookup (drafts of up to ${info.lookupDraftTokens} tokens)`})`);
     if (process.stdout.isTTY)
         log(`  try: curl http://127.0.0.1:${server.port}/v1/chat/completions -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '{"messages":[{"role":"user","content":"你好"}],"max_tokens":32}'`);
 

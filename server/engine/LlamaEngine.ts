@@ -14,6 +14,7 @@ import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {NativeTokenLoop} from "./native/NativeTokenLoop";
 import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
+import {predictionCountsBetween, PromptLookupPredictor, readPredictionTotals} from "./PromptLookupPredictor";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
@@ -33,6 +34,12 @@ export type TokenLoopKind = "auto" | "native" | "node-llama-cpp";
 /** A sequence of the native loop, and the tokens it last held (to hand a prompt the sequence sharing most of it). */
 type NativeSequence = {id: number, cachedTokens: Token[]};
 
+/** `lookup`: prompt-lookup speculative decoding (drafts copied from the prompt, verified by the model); `off`: none. */
+export type SpeculativeMode = "lookup" | "off";
+
+/** Tokens a prompt-lookup draft holds at most (node-llama-cpp's default is 3). */
+export const defaultLookupDraftTokens = 3;
+
 export type EngineOptions = {
     modelPath: string,
     gpuLayers?: "auto" | number,
@@ -46,6 +53,8 @@ export type EngineOptions = {
     /** Applied on top of the model in every sequence; checked against the model before it loads. */
     loraAdapters?: readonly LoraAdapterOption[],
     tokenLoop?: TokenLoopKind,
+    speculative?: SpeculativeMode,
+    lookupDraftTokens?: number,
     log?: (line: string) => void
 };
 
@@ -75,7 +84,11 @@ export type EngineInfo = {
     flashAttention: boolean,
     loraAdapters: LoadedLoraAdapter[],
     /** What runs plain requests' token loop; requests with tools, a JSON schema, logprobs or logit_bias use node-llama-cpp's. */
-    tokenLoop: "native" | "node-llama-cpp"
+    tokenLoop: "native" | "node-llama-cpp",
+    /** Speculative decoding in use; `lookup` drafts only where it cannot change the answer (see `_lookupApplies`). */
+    speculative: SpeculativeMode,
+    /** Tokens a prompt-lookup draft holds at most; 0 when speculative decoding is off. */
+    lookupDraftTokens: number
 };
 
 /**
@@ -106,12 +119,16 @@ export class LlamaEngine {
         private readonly _loraAdapters: readonly LoadedLoraAdapter[],
         private readonly _adaptiveThreads: AdaptiveThreadCount | null,
         private readonly _nativeLoop: NativeTokenLoop | null,
-        private readonly _parallel: number
+        private readonly _parallel: number,
+        private readonly _lookupDraftTokens: number,
+        private readonly _log: (line: string) => void
     ) {
         this._nativePool = _nativeLoop == null
             ? null
             : new SequencePool(Array.from({length: _parallel}, (_, id): NativeSequence => ({id, cachedTokens: []})), maxQueued);
-        const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence());
+        const sequences = Array.from({length: _context.totalSequences}, () => _context.getSequence({
+            tokenPredictor: _lookupDraftTokens > 0 ? new PromptLookupPredictor(_lookupDraftTokens) : undefined
+        }));
         this._pool = new SequencePool(sequences, maxQueued);
         this._grammars = new JsonSchemaGrammarCache(_llama);
         const vocabulary: readonly string[] = _model.fileInfo.metadata.tokenizer?.ggml?.tokens ?? [];
@@ -123,7 +140,8 @@ export class LlamaEngine {
 
     public static async load({
         modelPath, gpuLayers = "auto", backend = "auto", contextSize = 4096, parallel = 4, threads = "auto",
-        promptFormat = "auto", maxQueued = 64, loraAdapters = [], tokenLoop = "auto", log = () => undefined
+        promptFormat = "auto", maxQueued = 64, loraAdapters = [], tokenLoop = "auto", speculative = "off",
+        lookupDraftTokens = defaultLookupDraftTokens, log = () => undefined
     }: EngineOptions): Promise<LlamaEngine> {
         const adapterNames = await checkLoraAdapters(modelPath, loraAdapters);
         const loadedAdapters = loraAdapters.map(({filePath, scale}, index): LoadedLoraAdapter => ({path: filePath, name: adapterNames[index]!, scale}));
@@ -210,7 +228,7 @@ export class LlamaEngine {
             : null;
         return new LlamaEngine(
             llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention,
-            loadedAdapters, adaptiveThreads, nativeLoop, parallel
+            loadedAdapters, adaptiveThreads, nativeLoop, parallel, speculative === "lookup" ? Math.max(1, lookupDraftTokens) : 0, log
         );
     }
 
@@ -238,7 +256,9 @@ export class LlamaEngine {
             cachedGrammars: this._grammars.size,
             flashAttention: this._flashAttention,
             loraAdapters: this._loraAdapters.map((adapter) => ({...adapter})),
-            tokenLoop: this._nativeLoop == null || this._nativeLoop.failure != null ? "node-llama-cpp" : "native"
+            tokenLoop: this._nativeLoop == null || this._nativeLoop.failure != null ? "node-llama-cpp" : "native",
+            speculative: this._lookupDraftTokens > 0 ? "lookup" : "off",
+            lookupDraftTokens: this._lookupDraftTokens
         };
     }
 
@@ -341,6 +361,10 @@ export class LlamaEngine {
             onText?.(piece, pieceLogprobs);
         };
 
+        const predictor = sequence.tokenPredictor instanceof PromptLookupPredictor && this._lookupApplies(request, grammar) ? sequence.tokenPredictor : null;
+        predictor?.activate(promptTokens);
+        const predictionsBefore = readPredictionTotals(sequence);
+
         let barrierMember: BarrierMember | null = null;
         if (maxTokens <= 0) finishReason = "length";
         else try {
@@ -376,7 +400,11 @@ export class LlamaEngine {
           }
         } finally {
             barrierMember?.leave();
+            predictor?.deactivate();
         }
+        const predictions = predictor == null ? undefined : predictionCountsBetween(predictionsBefore, readPredictionTotals(sequence));
+        if (predictions != null && predictions.accepted + predictions.rejected > 0)
+            this._log(`[engine] prompt lookup: ${predictions.accepted} drafted tokens accepted, ${predictions.rejected} rejected, of ${generatedCount} generated`);
 
         if (!matcher.stopped) {
             emit(matcher.push(detokenizer.flush()));
@@ -397,7 +425,8 @@ export class LlamaEngine {
             completionTokens: generatedCount,
             promptMs: (firstTokenTime ?? endTime) - startTime,
             generationMs: endTime - (firstTokenTime ?? endTime),
-            ...(logprobs == null ? {} : {logprobs})
+            ...(logprobs == null ? {} : {logprobs}),
+            ...(predictions == null ? {} : {predictions})
         };
     }
 
@@ -474,6 +503,19 @@ export class LlamaEngine {
             promptMs: (firstTokenTime ?? endTime) - startTime,
             generationMs: endTime - (firstTokenTime ?? endTime)
         };
+    }
+
+    /**
+     * Whether prompt lookup may draft for this request: only where verifying a draft picks the very tokens that
+     * decoding one at a time would. Not for a seeded sample (the sampler draws a random number for every drafted
+     * position too, so the same seed would give another text), not with frequency or presence penalties (the
+     * penalty sampler counts the tokens generated so far, which does not yet hold the draft it verifies), and not
+     * under a grammar (a JSON value; its state is cloned per draft position, which we leave untried).
+     */
+    private _lookupApplies(request: GenerationRequest, grammar: LlamaGrammar | null): boolean {
+        const {sampling} = request;
+        return grammar == null && sampling.frequencyPenalty === 0 && sampling.presencePenalty === 0
+            && !(sampling.seed != null && sampling.temperature > 0);
     }
 
     private _renderPrompt(request: GenerationRequest, grammar: LlamaGrammar | null): {tokens: Token[], stopStrings: string[]} {

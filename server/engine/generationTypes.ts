@@ -1,4 +1,5 @@
 import type {GbnfJsonSchema} from "node-llama-cpp";
+import type {PredictionCounts} from "./PromptLookupPredictor";
 import type {TokenLogprob} from "./TokenLogprobs";
 
 /** A call of a tool the model made in an earlier turn, with the arguments it gave (parsed from OpenAI's JSON string). */
@@ -63,6 +64,8 @@ export type GenerationResult = {
     generationMs: number,
     /** When asked for: one entry per token of `text` (tokens of a stop string that cut the text are left out). */
     logprobs?: TokenLogprob[],
+    /** Prompt-lookup drafts, when the engine drafted for this generation (`--speculative lookup`). */
+    predictions?: PredictionCounts,
     /** The tools the model called (finishReason "tool_calls"). */
     toolCalls?: ToolCall[]
 };

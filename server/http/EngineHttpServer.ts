@@ -255,7 +255,14 @@ function usageOf(result: GenerationResult) {
         prompt_tokens: result.promptTokens,
         completion_tokens: result.completionTokens,
         total_tokens: result.promptTokens + result.completionTokens,
-        prompt_tokens_details: {cached_tokens: result.cachedPromptTokens}
+        prompt_tokens_details: {cached_tokens: result.cachedPromptTokens},
+        // OpenAI's Predicted Outputs fields, here for the drafts prompt lookup took from the prompt
+        ...(result.predictions == null ? {} : {
+            completion_tokens_details: {
+                accepted_prediction_tokens: result.predictions.accepted,
+                rejected_prediction_tokens: result.predictions.rejected
+            }
+        })
     };
 }
 
@@ -269,7 +276,12 @@ function timingsOf(result: GenerationResult) {
         predicted_n: result.completionTokens,
         predicted_ms: result.generationMs,
         // the first token's time counts as prompt time, as llama-server counts it
-        predicted_per_second: result.generationMs > 0 ? ((result.completionTokens - 1) / result.generationMs) * 1000 : 0
+        predicted_per_second: result.generationMs > 0 ? ((result.completionTokens - 1) / result.generationMs) * 1000 : 0,
+        // as llama-server reports its speculative decoding: tokens drafted, and those of them accepted
+        ...(result.predictions == null ? {} : {
+            draft_n: result.predictions.accepted + result.predictions.rejected,
+            draft_n_accepted: result.predictions.accepted
+        })
     };
 }
 
