@@ -1,7 +1,10 @@
 // npm run bench:engine:lookup — prompt-lookup speculative decoding (`belle serve --speculative lookup`) on a model that
-// copies its prompt: the tiny generated model fine-tuned by the built-in trainer on copy-style examples (rewrite,
-// extract, summarize, code edit; ensureCopyModel, cached). Four servers on the same GGUF, the same thread count, one
-// sequence each, greedy (temperature 0, top_k 1), chat requests streamed over HTTP:
+// copies its prompt. By default the generated successor model (tiny shape, generateLlamaModel's `successor`): its next
+// token depends on the current one alone, so a raw prompt "原文：<chain>\n复述：<z>", where <chain> is what the model
+// writes after <z> (asked first, from the plain server), gets <chain> again: 120 copied tokens, then 40 that are not in
+// the prompt. `--copy-model trained` takes the tiny model fine-tuned by the built-in trainer on copy-style examples
+// instead (ensureCopyModel, ~8 min the first time; it did not learn to copy). Four servers on the same GGUF, the same
+// thread count, one sequence each, greedy (temperature 0, top_k 1), streamed over HTTP:
 //   lookup        ours with --speculative lookup
 //   plain         ours without (the reference: plain greedy decoding)
 //   llama-server  llama.cpp's own server, no speculative decoding
@@ -18,7 +21,8 @@
 //   --lookup-draft 3    BELLE_BENCH_DRAFT    ours --lookup-draft; llama-ngram drafts as many (--spec-ngram-simple-size-m)
 //   --ngram 2           BELLE_BENCH_NGRAM    llama-ngram's lookup n-gram (--spec-ngram-simple-size-n; its default 12
 //                                            finds nothing in answers this short)
-//   --model <file.gguf> BELLE_BENCH_MODEL    another model than the copy model
+//   --copy-model successor|trained  BELLE_BENCH_COPY_MODEL  which copying model (above)
+//   --model <file.gguf> BELLE_BENCH_MODEL    another model than the copy model (with the trained model's prompts)
 //   --json <file>       BELLE_BENCH_JSON     also write every answer's figures there
 import {execFileSync} from "node:child_process";
 import fs from "node:fs";
@@ -26,6 +30,7 @@ import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {copyTrainingRecords, ensureCopyModel} from "../models/generate/ensureCopyModel";
+import {ensureGeneratedModel} from "../models/generate/ensureGeneratedModel";
 import {defaultLookupDraftTokens} from "../server/engine/LlamaEngine";
 import {repoRoot} from "../test/support/startEngineProcess";
 import {startBelle, startLlamaServer, type BenchServer} from "./engine/benchServer";
@@ -38,12 +43,15 @@ const {values} = parseArgs({options: {
     "lookup-draft": {type: "string", default: process.env.BELLE_BENCH_DRAFT ?? String(defaultLookupDraftTokens)},
     ngram: {type: "string", default: process.env.BELLE_BENCH_NGRAM ?? "2"},
     model: {type: "string", default: process.env.BELLE_BENCH_MODEL},
+    "copy-model": {type: "string", default: process.env.BELLE_BENCH_COPY_MODEL ?? "successor"},
     json: {type: "string", default: process.env.BELLE_BENCH_JSON}
 }});
 const rounds = Number(values.rounds);
 const threads = Number(values.threads);
 const draftTokens = Number(values["lookup-draft"]);
 const maxTokens = 160;
+/** The successor model's copy prompts hold this many tokens of the answer. */
+const copiedTokens = 120;
 
 const serverNames = ["lookup", "plain", "llama-server", "llama-ngram"] as const;
 type ServerName = typeof serverNames[number];
@@ -51,17 +59,24 @@ type ServerName = typeof serverNames[number];
 console.error(`[bench] load average before: ${os.loadavg().map((load) => load.toFixed(2)).join(", ")}`);
 console.error("[bench] building llama.cpp's llama-server from node-llama-cpp's bundled source (cached)…");
 const peerBin = execFileSync("bash", [path.join(repoRoot, "scripts/build-llama-peers.sh")], {encoding: "utf8", stdio: ["ignore", "pipe", "inherit"]}).trim().split("\n").at(-1)!;
-console.error("[bench] the copy model (trained once on 1 thread, then cached)…");
-const modelPath = values.model ?? await ensureCopyModel({
-    trainWorkerCommand: [process.execPath, "--import", "tsx", path.join(repoRoot, "server/train/trainer/trainWorker.ts")],
-    onProgress: (line) => console.error(`[bench] training: ${line}`)
-});
+const successor = values.model == null && values["copy-model"] === "successor";
+if (!successor && values["copy-model"] !== "trained") throw new Error(`--copy-model is successor or trained, not ${values["copy-model"]}`);
+console.error(`[bench] the copy model (${successor ? "generated" : "trained once on 1 thread, then cached"})…`);
+const modelPath = values.model ?? (successor
+    ? await ensureGeneratedModel({shape: "tiny", type: "F16", successor: true, name: "BELLE successor model (copies; generated)"})
+    : await ensureCopyModel({
+        trainWorkerCommand: [process.execPath, "--import", "tsx", path.join(repoRoot, "server/train/trainer/trainWorker.ts")],
+        onProgress: (line) => console.error(`[bench] training: ${line}`)
+    }));
 
-// Copy-style prompts the model was not trained on, and one that copies nothing
+// Copy-style prompts the model was not trained on, and one that copies nothing; the successor model's are made once
+// the servers run (they hold what the model writes)
 const toMessages = (content: string): ChatMessage[] => [{role: "user", content}];
 const copyRecords = copyTrainingRecords(20_261_207, Number(values.prompts));
-const copyPrompts = copyRecords.map((record) => toMessages(record.instruction + record.input));
-const promptSets: {name: string, prompts: ChatMessage[][]}[] = [
+const copyPrompts: (string | ChatMessage[])[] = copyRecords.map((record) => toMessages(record.instruction + record.input));
+/** The answer each copy prompt asks for: the chain of the successor model, or the training record's output. */
+const expectedCopies: string[] = copyRecords.map((record) => record.output);
+const promptSets: {name: string, prompts: (string | ChatMessage[])[]}[] = [
     {name: "copy", prompts: copyPrompts},
     {name: "open chat", prompts: ["你好，请介绍一下你自己。", "写一首关于春天的诗。", "为什么天空是蓝色的？"].map(toMessages)}
 ];
@@ -80,6 +95,15 @@ const servers: Record<ServerName, BenchServer> = {
 type Answer = CompletionTiming & {round: number, set: string, prompt: number, server: ServerName};
 const answers: Answer[] = [];
 try {
+    if (successor) {
+        const starts = "春夏秋冬山水天地日月风雨花鸟人心书画";
+        for (let index = 0; index < copyPrompts.length; index++) {
+            const start = starts[index % starts.length]!;
+            const chain = (await timedCompletion(servers.plain, start, copiedTokens)).text;
+            copyPrompts[index] = `原文：${chain}\n复述：${start}`;
+            expectedCopies[index] = chain;
+        }
+    }
     for (const server of serverNames) await timedCompletion(servers[server], copyPrompts[0]!, 8); // warm-up
     for (let round = 0; round < rounds; round++) {
         for (const set of promptSets) {
@@ -137,12 +161,13 @@ for (const set of promptSets) {
 // Does the model copy? Its plain greedy answers against the records' own answers, and the share of their characters
 // that lie in spans of 4 or more characters found in the prompt
 const plainCopies = of("copy", "plain", 0);
-const exact = plainCopies.filter((answer) => answer.text.trim() === copyRecords[answer.prompt]!.output).length;
-const copiedShare = plainCopies.reduce((sum, answer) => sum + copiedCharacters(answer.text, copyPrompts[answer.prompt]![0]!.content), 0)
+const promptText = (prompt: string | ChatMessage[]) => typeof prompt === "string" ? prompt : prompt[0]!.content;
+const exact = plainCopies.filter((answer) => successor ? answer.text.startsWith(expectedCopies[answer.prompt]!) : answer.text.trim() === expectedCopies[answer.prompt]).length;
+const copiedShare = plainCopies.reduce((sum, answer) => sum + copiedCharacters(answer.text, promptText(copyPrompts[answer.prompt]!)), 0)
     / Math.max(1, plainCopies.reduce((sum, answer) => sum + [...answer.text].length, 0));
 console.log(`\nthe copy model, plain greedy: ${exact} of ${plainCopies.length} answers are the expected copy; ${(copiedShare * 100).toFixed(0)} % of answer characters lie in spans (≥ 4) of the prompt`);
 for (const answer of plainCopies.slice(0, 4))
-    console.log(`  ${JSON.stringify(copyPrompts[answer.prompt]![0]!.content)} → ${JSON.stringify(answer.text)}`);
+    console.log(`  ${JSON.stringify(promptText(copyPrompts[answer.prompt]!))} → ${JSON.stringify(answer.text)}`);
 if (values.json != null) fs.writeFileSync(values.json, JSON.stringify(answers, null, 1));
 
 /** Characters of `text` inside a run of 4 or more that also occurs in `source`. */

@@ -12,8 +12,8 @@ export function getBelleCacheDir(): string {
 
 /** Path of a generated model in the cache, generating it first if it is not there yet. */
 export async function ensureGeneratedModel(options: GenerateModelOptions, {signal}: {signal?: AbortSignal} = {}): Promise<string> {
-    const {shape, type = "F16", seed = 1, withoutChatTemplate = false} = options;
-    const fileName = `belle-${shape}-${type.toLowerCase()}-s${seed}${withoutChatTemplate ? "-notemplate" : ""}-g${generatorVersion}.gguf`;
+    const {shape, type = "F16", seed = 1, withoutChatTemplate = false, successor = false} = options;
+    const fileName = `belle-${shape}-${type.toLowerCase()}-s${seed}${withoutChatTemplate ? "-notemplate" : ""}${successor ? "-successor" : ""}-g${generatorVersion}.gguf`;
     const filePath = path.join(getBelleCacheDir(), "models", fileName);
     if (!fs.existsSync(filePath))
         await generateLlamaModel(filePath, options, {signal});

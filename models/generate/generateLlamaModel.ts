@@ -36,7 +36,13 @@ export type GenerateModelOptions = {
     seed?: number,
     /** Leave the chat template out, as in models converted without one (BELLE's own checkpoints). */
     withoutChatTemplate?: boolean,
-    name?: string
+    name?: string,
+    /**
+     * A model that copies (tiny shape only): its next token depends on the current one alone, a seeded random
+     * permutation of the Chinese tokens, so asked to go on from a token it writes the chain that follows it; a prompt
+     * that already holds that chain gets an answer that repeats it. The blocks compute as usual but add nothing.
+     */
+    successor?: boolean
 };
 
 /**
@@ -51,7 +57,8 @@ export async function generateLlamaModel(filePath: string, options: GenerateMode
     return {filePath, parameterCount: writer.parameterCount};
 }
 
-export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16", seed = 1, withoutChatTemplate = false, name}: GenerateModelOptions) {
+export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16", seed = 1, withoutChatTemplate = false, name, successor = false}: GenerateModelOptions) {
+    if (successor && shapeName !== "tiny") throw new Error("the successor model is generated in the tiny shape only (it holds the embedding in memory)");
     const shape: LlamaShape = modelShapes[shapeName];
     const type = GgmlType[typeName];
     const vocabulary = buildVocabulary({targetSize: shape.vocabularySize});
@@ -105,10 +112,18 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
     const biasChannelValue = 0.3 * Math.sqrt(embd / 64);
     const depthScale = 1 / Math.sqrt(blockCount / 2);
     const embeddingRows = randomRows(embeddingScale);
-    writer.addTensor("token_embd.weight", [embd, vocabularySize], type, (rowIndex, row) => {
+    const embeddingRow = (rowIndex: number, row: Float32Array) => {
         embeddingRows(rowIndex, row);
         row[0] = biasChannelValue;
-    });
+    };
+    // the successor model's output layer reads the embedding rows out of order: all of them, made first
+    const embedding = successor ? Array.from({length: vocabularySize}, (_, rowIndex) => {
+        const row = new Float32Array(embd);
+        embeddingRow(rowIndex, row);
+        return row;
+    }) : null;
+    writer.addTensor("token_embd.weight", [embd, vocabularySize], type, embedding == null ? embeddingRow : (rowIndex, row) => row.set(embedding[rowIndex]!));
+    const blockOutputRows = (fill: (rowIndex: number, row: Float32Array) => void) => successor ? (_rowIndex: number, row: Float32Array) => row.fill(0) : zeroChannel(fill);
 
     for (let block = 0; block < blockCount; block++) {
         const inScale = 1 / Math.sqrt(embd);
@@ -118,11 +133,11 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
             .addTensor(`blk.${block}.attn_q.weight`, [embd, embd], type, randomRows(inScale * 1.7))
             .addTensor(`blk.${block}.attn_k.weight`, [embd, kvLength], type, randomRows(inScale * 1.7))
             .addTensor(`blk.${block}.attn_v.weight`, [embd, kvLength], type, randomRows(inScale * 1.7))
-            .addTensor(`blk.${block}.attn_output.weight`, [embd, embd], type, zeroChannel(randomRows(outScale)))
+            .addTensor(`blk.${block}.attn_output.weight`, [embd, embd], type, blockOutputRows(randomRows(outScale)))
             .addTensor(`blk.${block}.ffn_norm.weight`, [embd], GgmlType.F32, ones)
             .addTensor(`blk.${block}.ffn_gate.weight`, [embd, ff], type, randomRows(inScale * 1.7))
             .addTensor(`blk.${block}.ffn_up.weight`, [embd, ff], type, randomRows(inScale * 1.7))
-            .addTensor(`blk.${block}.ffn_down.weight`, [ff, embd], type, zeroChannel(randomRows(depthScale * 0.5 / Math.sqrt(ff))));
+            .addTensor(`blk.${block}.ffn_down.weight`, [ff, embd], type, blockOutputRows(randomRows(depthScale * 0.5 / Math.sqrt(ff))));
     }
 
     writer.addTensor("output_norm.weight", [embd], GgmlType.F32, ones);
@@ -130,14 +145,32 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
     // Channel 0 of the normalised hidden state is ~constant, so output row channel 0 acts as a per-token bias
     // Scaled so the random part of a logit has the same spread (~2) whatever the width: the bias always wins
     const outputRows = randomRows(0.5 * Math.sqrt(64 / embd));
+    const isSpoken = (tokenIndex: number) => vocabulary.types[tokenIndex] === TokenType.normal && !vocabulary.tokens[tokenIndex]!.startsWith("\u2581filler");
+    const predecessor = embedding == null ? null : successorPermutationInverse(vocabularySize, isSpoken, seed);
     writer.addTensor("output.weight", [embd, vocabularySize], type, (rowIndex, row) => {
         outputRows(rowIndex, row);
-        const tokenType = vocabulary.types[rowIndex];
-        const isFiller = vocabulary.tokens[rowIndex]!.startsWith("\u2581filler");
-        row[0] = tokenType === TokenType.normal && !isFiller ? 1 : -2;
+        // the successor model: token j's row is its predecessor's embedding, so the hidden state of token t (t's own
+        // embedding, normalised) scores t's successor highest by far
+        const before = predecessor?.[rowIndex] ?? -1;
+        if (before >= 0) row.set(embedding![before]!);
+        row[0] = isSpoken(rowIndex) ? 1 : -2;
     });
 
     return writer;
+}
+
+/** For each token, the one whose successor it is in a seeded random permutation of the tokens `included` (-1 for others). */
+function successorPermutationInverse(size: number, included: (tokenIndex: number) => boolean, seed: number): Int32Array {
+    const tokens = Array.from({length: size}, (_, index) => index).filter(included);
+    const shuffled = [...tokens];
+    const random = new SeededRandom(seed * 104_729 + 17);
+    for (let index = shuffled.length - 1; index > 0; index--) {
+        const other = random.nextUint32() % (index + 1);
+        [shuffled[index], shuffled[other]] = [shuffled[other]!, shuffled[index]!];
+    }
+    const predecessor = new Int32Array(size).fill(-1);
+    for (const [position, token] of tokens.entries()) predecessor[shuffled[position]!] = token;
+    return predecessor;
 }
 
 /** The residual stream's channel 0 carries the bias; blocks must not write to it. */

@@ -14,7 +14,7 @@ import {IncrementalDetokenizer} from "./IncrementalDetokenizer";
 import {JsonSchemaGrammarCache} from "./JsonSchemaGrammarCache";
 import {NativeTokenLoop} from "./native/NativeTokenLoop";
 import {penaltyAndBiasOptions} from "./penaltyAndBiasOptions";
-import {predictionCountsBetween, PromptLookupPredictor, readPredictionTotals} from "./PromptLookupPredictor";
+import {predictionCountsBetween, PromptLookupPredictor, readPredictionTotals, type PredictionCounts} from "./PromptLookupPredictor";
 import {resolveThreadCount} from "./resolveThreadCount";
 import {SequencePool} from "./SequencePool";
 import {StopStringMatcher} from "./StopStringMatcher";
@@ -455,6 +455,7 @@ export class LlamaEngine {
 
         let finishReason: FinishReason = "length";
         let cachedPromptTokens = 0;
+        let predictions: PredictionCounts | undefined;
         if (maxTokens > 0) {
             const stop = new AbortController();
             const onAbort = () => stop.abort();
@@ -466,6 +467,8 @@ export class LlamaEngine {
                     prompt: promptTokens,
                     // as in _generateOnSequence: a seeded sample evaluates its whole prompt, so it never depends on the cache
                     reusePrefix: !(sampling.seed != null && sampling.temperature > 0),
+                    // the worker drafts for greedy requests only, in the same step as the token it verifies them with
+                    lookupDraftTokens: this._lookupDraftTokens,
                     maxTokens,
                     sampling: {
                         temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP,
@@ -483,6 +486,7 @@ export class LlamaEngine {
                 });
                 nativeSequence.cachedTokens = [...promptTokens, ...result.tokens.slice(0, -1)] as Token[];
                 cachedPromptTokens = result.cachedPromptTokens;
+                predictions = result.drafts;
                 finishReason = matcher.stopped ? "stop" : result.reason === "abort" ? "abort" : result.reason === "stop" ? "stop" : "length";
             } finally {
                 signal?.removeEventListener("abort", onAbort);
@@ -493,6 +497,8 @@ export class LlamaEngine {
             emit(matcher.push(detokenizer.flush()));
             emit(matcher.flush());
         }
+        if (predictions != null && predictions.accepted + predictions.rejected > 0)
+            this._log(`[engine] prompt lookup: ${predictions.accepted} drafted tokens accepted, ${predictions.rejected} rejected, of ${generatedCount} generated`);
         const endTime = performance.now();
         return {
             text,
@@ -501,7 +507,8 @@ export class LlamaEngine {
             cachedPromptTokens,
             completionTokens: generatedCount,
             promptMs: (firstTokenTime ?? endTime) - startTime,
-            generationMs: endTime - (firstTokenTime ?? endTime)
+            generationMs: endTime - (firstTokenTime ?? endTime),
+            ...(predictions == null ? {} : {predictions})
         };
     }
 

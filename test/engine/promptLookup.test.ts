@@ -28,7 +28,8 @@ const prompts = [
     "你好"
 ];
 
-describe("engine: prompt-lookup speculative decoding (--speculative lookup)", function () {
+// The native loop drafts in its worker (findLookupDraft); node-llama-cpp's loop through its InputLookupTokenPredictor
+for (const tokenLoop of ["native", "node-llama-cpp"] as const) describe(`engine: prompt-lookup speculative decoding (--speculative lookup, --token-loop ${tokenLoop})`, function () {
     let plain: EngineProcess;
     let lookup: EngineProcess;
 
@@ -36,7 +37,7 @@ describe("engine: prompt-lookup speculative decoding (--speculative lookup)", fu
         this.timeout(180_000);
         const modelPath = await ensureEmbeddedModel();
         // One thread and one sequence each: the same batch shapes on both, so any difference is the drafts'
-        const common = ["--model", modelPath, "--threads", "1", "--parallel", "1", "--ctx-size", "1024"];
+        const common = ["--model", modelPath, "--threads", "1", "--parallel", "1", "--ctx-size", "1024", "--token-loop", tokenLoop];
         [plain, lookup] = await Promise.all([startEngineProcess(common), startEngineProcess([...common, "--speculative", "lookup", "--lookup-draft", "4"])]);
     });
     after(async () => Promise.all([plain?.stop(), lookup?.stop()]));

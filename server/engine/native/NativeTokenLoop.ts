@@ -4,7 +4,11 @@ import {Worker} from "node:worker_threads";
 import type {LoopEvent, LoopRequest, LoopSampling, LoopWorkerData} from "./nativeTokenLoopProtocol";
 
 export type NativeTokenLoopOptions = Omit<LoopWorkerData, "wake">;
-export type NativeGeneration = {reason: "stop" | "length" | "abort" | "error", tokens: number[], cachedPromptTokens: number};
+export type NativeGeneration = {
+    reason: "stop" | "length" | "abort" | "error", tokens: number[], cachedPromptTokens: number,
+    /** Prompt-lookup draft tokens kept and thrown away, when the request drafted. */
+    drafts?: {accepted: number, rejected: number}
+};
 
 type Pending = {
     tokens: number[],
@@ -45,8 +49,8 @@ export class NativeTokenLoop {
         return new NativeTokenLoop(worker, new Int32Array(wake), vocabularySize);
     }
 
-    public generate({sequence, prompt, reusePrefix = true, maxTokens, sampling, onToken, signal}: {
-        sequence: number, prompt: readonly number[], reusePrefix?: boolean, maxTokens: number, sampling: LoopSampling,
+    public generate({sequence, prompt, reusePrefix = true, lookupDraftTokens = 0, maxTokens, sampling, onToken, signal}: {
+        sequence: number, prompt: readonly number[], reusePrefix?: boolean, lookupDraftTokens?: number, maxTokens: number, sampling: LoopSampling,
         onToken?: (token: number) => void, signal?: AbortSignal
     }): Promise<NativeGeneration> {
         if (this._exitError != null) return Promise.reject(this._exitError);
@@ -56,7 +60,7 @@ export class NativeTokenLoop {
         });
         const onAbort = () => this._send({type: "stop", requestId});
         signal?.addEventListener("abort", onAbort, {once: true});
-        this._send({type: "generate", requestId, sequence, prompt: [...prompt], reusePrefix, maxTokens, sampling});
+        this._send({type: "generate", requestId, sequence, prompt: [...prompt], reusePrefix, maxTokens, sampling, lookupDraftTokens});
         return result.finally(() => signal?.removeEventListener("abort", onAbort));
     }
 
@@ -108,7 +112,10 @@ export class NativeTokenLoop {
                 this._pending.delete(event.requestId);
                 if (pending == null) return;
                 if (event.reason === "error") pending.reject(new Error(event.message ?? "the native token loop failed"));
-                else pending.resolve({reason: event.reason, tokens: pending.tokens, cachedPromptTokens: pending.cachedPromptTokens});
+                else pending.resolve({
+                    reason: event.reason, tokens: pending.tokens, cachedPromptTokens: pending.cachedPromptTokens,
+                    ...(event.drafts == null ? {} : {drafts: event.drafts})
+                });
                 return;
             }
             default:

@@ -24,7 +24,8 @@ export type LoopSampling = {
 
 export type LoopRequest =
     /** reusePrefix false: the whole prompt is decoded anew (a seeded sample must not depend on what was cached). */
-    | {type: "generate", requestId: number, sequence: number, prompt: number[], reusePrefix: boolean, maxTokens: number, sampling: LoopSampling}
+    /** lookupDraftTokens: prompt-lookup draft tokens at most per step, greedy sampling only; 0: none. */
+    | {type: "generate", requestId: number, sequence: number, prompt: number[], reusePrefix: boolean, maxTokens: number, sampling: LoopSampling, lookupDraftTokens: number}
     | {type: "threads", threads: number}
     | {type: "stop", requestId: number}
     | {type: "close"};
@@ -34,5 +35,5 @@ export type LoopEvent =
     | {type: "started", requestId: number, cachedPromptTokens: number}
     /** Pairs of (requestId, token), one pair per sequence that sampled in the step. */
     | {type: "tokens", tokens: number[]}
-    | {type: "done", requestId: number, reason: "stop" | "length" | "abort" | "error", message?: string}
+    | {type: "done", requestId: number, reason: "stop" | "length" | "abort" | "error", message?: string, drafts?: {accepted: number, rejected: number}}
     | {type: "closed"};

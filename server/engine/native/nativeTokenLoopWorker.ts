@@ -7,6 +7,7 @@
  * sleeps on the shared `wake` counter that the main thread bumps after each message.
  */
 import {parentPort, receiveMessageOnPort, workerData} from "node:worker_threads";
+import {findLookupDraft} from "./findLookupDraft";
 import {LlamaFlashAttention, LlamaGenerationLibrary, NativeBatch} from "./LlamaGenerationLibrary";
 import type {NativePointer} from "../../train/llama/LlamaTrainingLibrary";
 import type {LoopRequest, LoopSampling, LoopWorkerData, LoopEvent} from "./nativeTokenLoopProtocol";
@@ -47,7 +48,15 @@ type Slot = {
     /** Tokens to decode, next step first; the last one's logits are sampled. */
     pending: number[],
     maxTokens: number,
-    generated: number
+    generated: number,
+    /** Prompt lookup: draft tokens at most per step (0: none), and how the drafts fared. */
+    lookup: number,
+    draftsAccepted: number,
+    draftsRejected: number,
+    /** Back-off: after two drafts in a row whose first token missed, no drafts for 1, 2, 4… up to 64 steps. */
+    missesInRow: number,
+    stepsWithoutDrafts: number,
+    backoffSteps: number
 };
 /** By sequence id; a sequence holds its cache between requests, so a next request reuses the common prefix. */
 const cachedBySequence: number[][] = Array.from({length: options.sequences}, () => []);
@@ -78,7 +87,10 @@ function start(request: Extract<LoopRequest, {type: "generate"}>) {
     cached.length = reused;
     active.set(request.sequence, {
         requestId: request.requestId, sampler: createSampler(request.sampling), cached,
-        pending: request.prompt.slice(reused), maxTokens: request.maxTokens, generated: 0
+        pending: request.prompt.slice(reused), maxTokens: request.maxTokens, generated: 0,
+        // drafts are verified by greedy sampling only: a sampled token is not the model's single answer to compare with
+        lookup: request.sampling.temperature <= 0 ? request.lookupDraftTokens : 0,
+        draftsAccepted: 0, draftsRejected: 0, missesInRow: 0, stepsWithoutDrafts: 0, backoffSteps: 1
     });
     post({type: "started", requestId: request.requestId, cachedPromptTokens: reused});
 }
@@ -86,7 +98,10 @@ function start(request: Extract<LoopRequest, {type: "generate"}>) {
 function finish(sequence: number, slot: Slot, reason: "stop" | "length" | "abort" | "error", message?: string) {
     active.delete(sequence);
     library.llama_sampler_free(slot.sampler);
-    post({type: "done", requestId: slot.requestId, reason, ...(message == null ? {} : {message})});
+    post({
+        type: "done", requestId: slot.requestId, reason, ...(message == null ? {} : {message}),
+        ...(slot.lookup === 0 ? {} : {drafts: {accepted: slot.draftsAccepted, rejected: slot.draftsRejected}})
+    });
 }
 
 function post(event: LoopEvent) {
@@ -109,16 +124,33 @@ function handle(request: LoopRequest) {
     }
 }
 
-/** One decode: every active sequence's next token, or as much of its prompt as the batch holds. */
+/** The draft for a slot about to decode its last token, or none (no lookup, backing off, or no room). */
+function draftFor(slot: Slot, room: number): number[] {
+    // from the first generated token on: whether the prompt's last token was cached must not change the drafts
+    if (slot.lookup === 0 || slot.generated === 0 || slot.pending.length !== 1) return [];
+    if (slot.stepsWithoutDrafts > 0) {
+        slot.stepsWithoutDrafts--;
+        return [];
+    }
+    // no draft past max_tokens: the token sampled at the last drafted position is generated too
+    const most = Math.min(slot.lookup, room - 1, slot.maxTokens - slot.generated - 1);
+    return findLookupDraft([...slot.cached, slot.pending[0]!], most);
+}
+
+/**
+ * One decode: every active sequence's next token (with its prompt-lookup draft, if any), or as much of its prompt as
+ * the batch holds. The model's token at each drafted position is sampled; the draft is kept up to its first miss.
+ */
 function step() {
     let count = 0;
-    const sampled: {sequence: number, slot: Slot, index: number}[] = [];
+    const sampled: {sequence: number, slot: Slot, index: number, draft: number[], draftPosition: number}[] = [];
     // in ascending sequence order: with a KV cache per sequence, llama.cpp puts the tokens of several sequences in
     // one ubatch only while each sequence id is the previous one's + 1 (llama_batch_allocr::split_equal)
     for (const [sequence, slot] of [...active].sort(([a], [b]) => a - b)) {
         const room = batch.capacity - count;
         if (room === 0) break;
         const take = Math.min(room, slot.pending.length);
+        const draft = take === slot.pending.length ? draftFor(slot, room) : [];
         for (let offset = 0; offset < take; offset++) {
             batch.tokens[count] = slot.pending[offset]!;
             batch.positions[count] = slot.cached.length + offset;
@@ -127,9 +159,15 @@ function step() {
             count++;
         }
         slot.cached.push(...slot.pending.splice(0, take));
-        if (slot.pending.length === 0) {
-            batch.wantsLogits[count - 1] = 1;
-            sampled.push({sequence, slot, index: count - 1});
+        if (slot.pending.length > 0) continue;
+        batch.wantsLogits[count - 1] = 1;
+        sampled.push({sequence, slot, index: count - 1, draft, draftPosition: slot.cached.length});
+        for (const [offset, token] of draft.entries()) {
+            batch.tokens[count] = token;
+            batch.positions[count] = slot.cached.length + offset;
+            batch.sequenceIds[count] = sequence;
+            batch.wantsLogits[count] = 1;
+            count++;
         }
     }
     const status = library.llama_decode(context!, batch.batch(count));
@@ -139,13 +177,36 @@ function step() {
     }
     const tokens: number[] = [];
     const finished: {sequence: number, slot: Slot, reason: "stop" | "length"}[] = [];
-    for (const {sequence, slot, index} of sampled) {
-        const token = library.llama_sampler_sample(slot.sampler, context!, index);
-        slot.generated++;
-        tokens.push(slot.requestId, token);
-        if (library.llama_vocab_is_eog(vocab, token)) finished.push({sequence, slot, reason: "stop"});
-        else if (slot.generated >= slot.maxTokens) finished.push({sequence, slot, reason: "length"});
-        else slot.pending.push(token);
+    for (const {sequence, slot, index, draft, draftPosition} of sampled) {
+        let accepted = 0;
+        for (;;) {
+            const token = library.llama_sampler_sample(slot.sampler, context!, index + accepted);
+            slot.generated++;
+            tokens.push(slot.requestId, token);
+            if (library.llama_vocab_is_eog(vocab, token)) finished.push({sequence, slot, reason: "stop"});
+            else if (slot.generated >= slot.maxTokens) finished.push({sequence, slot, reason: "length"});
+            else if (accepted < draft.length && token === draft[accepted]) {
+                // the model's own next token is the drafted one, already decoded: keep it and read the next position
+                slot.cached.push(token);
+                accepted++;
+                continue;
+            } else slot.pending.push(token);
+            break;
+        }
+        if (draft.length > 0) {
+            slot.draftsAccepted += accepted;
+            slot.draftsRejected += draft.length - accepted;
+            // the drafted positions after the first miss leave the KV cache
+            if (accepted < draft.length) library.llama_memory_seq_rm(memory, sequence, draftPosition + accepted, -1);
+            if (accepted > 0) {
+                slot.missesInRow = 0;
+                slot.backoffSteps = 1;
+            } else if (++slot.missesInRow >= 2) {
+                slot.missesInRow = 0;
+                slot.stepsWithoutDrafts = slot.backoffSteps;
+                slot.backoffSteps = Math.min(slot.backoffSteps * 2, 64);
+            }
+        }
     }
     // the tokens first: a request's last token arrives before its end
     if (tokens.length > 0) post({type: "tokens", tokens});
