@@ -22,6 +22,7 @@
 //   --ngram 2           BELLE_BENCH_NGRAM    llama-ngram's lookup n-gram (--spec-ngram-simple-size-n; its default 12
 //                                            finds nothing in answers this short)
 //   --copy-model successor|trained  BELLE_BENCH_COPY_MODEL  which copying model (above)
+//   --shape tiny|0.5b   BELLE_BENCH_SHAPE    the successor model's shape (0.5b: Qwen2-0.5B's, Q4_0)
 //   --model <file.gguf> BELLE_BENCH_MODEL    another model than the copy model (with the trained model's prompts)
 //   --json <file>       BELLE_BENCH_JSON     also write every answer's figures there
 import {execFileSync} from "node:child_process";
@@ -44,6 +45,7 @@ const {values} = parseArgs({options: {
     ngram: {type: "string", default: process.env.BELLE_BENCH_NGRAM ?? "2"},
     model: {type: "string", default: process.env.BELLE_BENCH_MODEL},
     "copy-model": {type: "string", default: process.env.BELLE_BENCH_COPY_MODEL ?? "successor"},
+    shape: {type: "string", default: process.env.BELLE_BENCH_SHAPE ?? "tiny"},
     json: {type: "string", default: process.env.BELLE_BENCH_JSON}
 }});
 const rounds = Number(values.rounds);
@@ -63,7 +65,9 @@ const successor = values.model == null && values["copy-model"] === "successor";
 if (!successor && values["copy-model"] !== "trained") throw new Error(`--copy-model is successor or trained, not ${values["copy-model"]}`);
 console.error(`[bench] the copy model (${successor ? "generated" : "trained once on 1 thread, then cached"})…`);
 const modelPath = values.model ?? (successor
-    ? await ensureGeneratedModel({shape: "tiny", type: "F16", successor: true, name: "BELLE successor model (copies; generated)"})
+    ? await ensureGeneratedModel(values.shape === "0.5b"
+        ? {shape: "0.5b", type: "Q4_0", successor: true, name: "BELLE successor model 0.5B (copies; generated)"}
+        : {shape: "tiny", type: "F16", successor: true, name: "BELLE successor model (copies; generated)"})
     : await ensureCopyModel({
         trainWorkerCommand: [process.execPath, "--import", "tsx", path.join(repoRoot, "server/train/trainer/trainWorker.ts")],
         onProgress: (line) => console.error(`[bench] training: ${line}`)

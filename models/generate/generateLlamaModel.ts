@@ -38,7 +38,7 @@ export type GenerateModelOptions = {
     withoutChatTemplate?: boolean,
     name?: string,
     /**
-     * A model that copies (tiny shape only): its next token depends on the current one alone, a seeded random
+     * A model that copies: its next token depends on the current one alone, a seeded random
      * permutation of the Chinese tokens, so asked to go on from a token it writes the chain that follows it; a prompt
      * that already holds that chain gets an answer that repeats it. The blocks compute as usual but add nothing.
      */
@@ -58,7 +58,6 @@ export async function generateLlamaModel(filePath: string, options: GenerateMode
 }
 
 export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16", seed = 1, withoutChatTemplate = false, name, successor = false}: GenerateModelOptions) {
-    if (successor && shapeName !== "tiny") throw new Error("the successor model is generated in the tiny shape only (it holds the embedding in memory)");
     const shape: LlamaShape = modelShapes[shapeName];
     const type = GgmlType[typeName];
     const vocabulary = buildVocabulary({targetSize: shape.vocabularySize});
@@ -116,7 +115,7 @@ export function createLlamaModelWriter({shape: shapeName, type: typeName = "F16"
         embeddingRows(rowIndex, row);
         row[0] = biasChannelValue;
     };
-    // the successor model's output layer reads the embedding rows out of order: all of them, made first
+    // the successor model's output layer reads the embedding rows out of order: all of them, made first (0.5B: 0.5 GB)
     const embedding = successor ? Array.from({length: vocabularySize}, (_, rowIndex) => {
         const row = new Float32Array(embd);
         embeddingRow(rowIndex, row);
