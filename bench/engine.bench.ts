@@ -14,6 +14,8 @@
 //   --tokens 128                     BELLE_BENCH_TOKENS   tokens per decode stream
 //   --threads auto|N                 BELLE_BENCH_THREADS  our --threads; llama-server gets -t with what auto resolves to
 //   --token-loop auto|native|node-llama-cpp  BELLE_BENCH_TOKEN_LOOP  our --token-loop
+//   --speculative off|auto|lookup    BELLE_BENCH_SPECULATIVE  our --speculative; off by default, as llama-server runs
+//                                    without speculation here (bench:engine:lookup measures prompt lookup)
 //   --json <file>                    BELLE_BENCH_JSON     also write every round's figures there
 import {execFileSync} from "node:child_process";
 import crypto from "node:crypto";
@@ -43,6 +45,7 @@ const {values} = parseArgs({options: {
     tokens: {type: "string", default: process.env.BELLE_BENCH_TOKENS ?? "128"},
     threads: {type: "string", default: process.env.BELLE_BENCH_THREADS ?? "auto"},
     "token-loop": {type: "string", default: process.env.BELLE_BENCH_TOKEN_LOOP ?? "auto"},
+    speculative: {type: "string", default: process.env.BELLE_BENCH_SPECULATIVE ?? "off"},
     json: {type: "string", default: process.env.BELLE_BENCH_JSON}
 }});
 const pick = <T extends string>(list: string, allowed: readonly T[], what: string): T[] => list.split(",").map((name) => name.trim()).filter(Boolean).map((name) => {
@@ -132,7 +135,7 @@ async function runCase(model: ModelName, load: LoadName): Promise<Case> {
     const modelPath = await modelPathOf(model);
     const setup: ServerSetup = {modelPath, contextTokens, parallel, threads: ourThreads, tokenLoop: pick(values["token-loop"], ["auto", "native", "node-llama-cpp"] as const, "token loop")[0]};
     console.error(`[bench] ${modelLabels[model]}, ${load} machine: loading both servers…`);
-    const belle = await startBelle(setup);
+    const belle = await startBelle({...setup, extraArgs: ["--speculative", pick(values.speculative, ["off", "auto", "lookup"] as const, "speculative mode")[0]!]});
     const peer = await startLlamaServer(peerBin, {...setup, threads: peerThreads}).catch(async (error: unknown) => {
         await belle.stop();
         throw error;
@@ -187,7 +190,7 @@ function median(values: readonly number[]): number {
 
 const startedAt = new Date();
 const cpu = `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? "?"})`;
-console.log(`\nBELLE engine (token loop ${values["token-loop"]}) vs llama-server, ${startedAt.toISOString().slice(0, 16)}Z, ${cpu}, threads ${ourThreads === "auto" ? `auto (llama-server -t ${peerThreads})` : ourThreads}, `
+console.log(`\nBELLE engine (token loop ${values["token-loop"]}, speculative ${values.speculative}) vs llama-server, ${startedAt.toISOString().slice(0, 16)}Z, ${cpu}, threads ${ourThreads === "auto" ? `auto (llama-server -t ${peerThreads})` : ourThreads}, `
     + `${rounds} rounds alternated, ${decodeTokens} tokens per stream; ratio = how many times faster we are, per round\n`);
 console.log("| model | machine | row | belle (median) | llama-server (median) | ratio min / **median** / max |");
 console.log("|---|---|---|---:|---:|---:|");

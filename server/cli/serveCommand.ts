@@ -21,10 +21,11 @@ export const serveUsage = `belle serve --model <file.gguf | embedded> [options]
                           no LoRA); auto: native where it can run                [auto]
   --prompt-format <f>     auto | model | belle ("Human: \\n…\\n\\nAssistant: \\n")  [auto]
   --max-queue <n>         requests that may wait for a sequence before 429     [64]
-  --speculative <mode>    lookup: draft tokens copied from the prompt and let  [off]
+  --speculative <mode>    lookup: draft tokens copied from the prompt and let  [auto]
                           the model verify them (faster on answers that copy
                           their prompt: rewrite, extract, summarize, code edit;
-                          the same text as without); off: none
+                          the same text as without); off: none; auto: lookup
+                          on the native token loop, none on node-llama-cpp's
   --lookup-draft <n>      tokens a prompt-lookup draft holds at most           [${defaultLookupDraftTokens}]
   --host <addr>           address to bind                                      [127.0.0.1]
   --port <n>              port; 0 picks a free one                             [0]
@@ -48,7 +49,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
             "prompt-format": {type: "string", default: "auto"},
             "token-loop": {type: "string", default: "auto"},
             "max-queue": {type: "string", default: "64"},
-            speculative: {type: "string", default: "off"},
+            speculative: {type: "string", default: "auto"},
             "lookup-draft": {type: "string", default: String(defaultLookupDraftTokens)},
             host: {type: "string", default: "127.0.0.1"},
             port: {type: "string", default: "0"},
@@ -62,7 +63,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     const backend = oneOf(values.backend, ["auto", "cuda", "vulkan", "metal", "cpu"], "--backend") as GpuBackend;
     const promptFormat = oneOf(values["prompt-format"], ["auto", "model", "belle"], "--prompt-format") as PromptFormat;
     const tokenLoop = oneOf(values["token-loop"], ["auto", "native", "node-llama-cpp"], "--token-loop") as TokenLoopKind;
-    const speculative = oneOf(values.speculative, ["lookup", "off"], "--speculative") as SpeculativeMode;
+    const speculative = oneOf(values.speculative, ["auto", "lookup", "off"], "--speculative") as SpeculativeMode;
     const lookupDraftTokens = integer(values["lookup-draft"], "--lookup-draft", 1);
     if (values.model == null)
         throw new CliUsageError("--model is required (a .gguf path, or \"embedded\" for the built-in demo model).");

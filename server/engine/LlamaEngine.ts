@@ -34,8 +34,12 @@ export type TokenLoopKind = "auto" | "native" | "node-llama-cpp";
 /** A sequence of the native loop, and the tokens it last held (to hand a prompt the sequence sharing most of it). */
 type NativeSequence = {id: number, cachedTokens: Token[]};
 
-/** `lookup`: prompt-lookup speculative decoding (drafts copied from the prompt, verified by the model); `off`: none. */
-export type SpeculativeMode = "lookup" | "off";
+/**
+ * `lookup`: prompt-lookup speculative decoding (drafts copied from the prompt, verified by the model); `off`: none;
+ * `auto`: lookup on the native token loop (where bench:engine:lookup shows it faster on copying answers and as fast
+ * on the others), none on node-llama-cpp's (its predictor made answers slower).
+ */
+export type SpeculativeMode = "auto" | "lookup" | "off";
 
 /** Tokens a prompt-lookup draft holds at most (node-llama-cpp's default is 3). */
 export const defaultLookupDraftTokens = 3;
@@ -86,14 +90,16 @@ export type EngineInfo = {
     /** What runs plain requests' token loop; requests with tools, a JSON schema, logprobs or logit_bias use node-llama-cpp's. */
     tokenLoop: "native" | "node-llama-cpp",
     /** Speculative decoding in use; `lookup` drafts only where it cannot change the answer (see `_lookupApplies`). */
-    speculative: SpeculativeMode,
+    speculative: "lookup" | "off",
     /** Tokens a prompt-lookup draft holds at most; 0 when speculative decoding is off. */
     lookupDraftTokens: number
 };
 
 /**
- * One model, one context with `parallel` sequences, and a pool handing a sequence to each request. Batching
- * across sequences is node-llama-cpp's; prompt prefixes shared with a sequence's previous request are reused.
+ * One model, `parallel` sequences, and a pool handing a sequence to each request; prompt prefixes shared with a
+ * sequence's previous request are reused. Plain requests run on the native token loop (a worker thread on llama.cpp's
+ * C API, which batches its sequences itself) where it runs; the others, and all of them without it, on
+ * node-llama-cpp's context and its batching.
  */
 export class LlamaEngine {
     private readonly _pool: SequencePool<LlamaContextSequence>;
@@ -120,6 +126,8 @@ export class LlamaEngine {
         private readonly _adaptiveThreads: AdaptiveThreadCount | null,
         private readonly _nativeLoop: NativeTokenLoop | null,
         private readonly _parallel: number,
+        /** Draft tokens at most on the native loop, and on node-llama-cpp's; 0: no prompt lookup there. */
+        private readonly _nativeLookupDraftTokens: number,
         private readonly _lookupDraftTokens: number,
         private readonly _log: (line: string) => void
     ) {
@@ -140,7 +148,7 @@ export class LlamaEngine {
 
     public static async load({
         modelPath, gpuLayers = "auto", backend = "auto", contextSize = 4096, parallel = 4, threads = "auto",
-        promptFormat = "auto", maxQueued = 64, loraAdapters = [], tokenLoop = "auto", speculative = "off",
+        promptFormat = "auto", maxQueued = 64, loraAdapters = [], tokenLoop = "auto", speculative = "auto",
         lookupDraftTokens = defaultLookupDraftTokens, log = () => undefined
     }: EngineOptions): Promise<LlamaEngine> {
         const adapterNames = await checkLoraAdapters(modelPath, loraAdapters);
@@ -228,8 +236,14 @@ export class LlamaEngine {
             : null;
         return new LlamaEngine(
             llama, model, context, chatWrapper, useBelle ? "belle" : chatWrapper.wrapperName, threadCount, modelPath, maxQueued, flashAttention,
-            loadedAdapters, adaptiveThreads, nativeLoop, parallel, speculative === "lookup" ? Math.max(1, lookupDraftTokens) : 0, log
+            loadedAdapters, adaptiveThreads, nativeLoop, parallel,
+            speculative === "off" ? 0 : Math.max(1, lookupDraftTokens), speculative === "lookup" ? Math.max(1, lookupDraftTokens) : 0, log
         );
+    }
+
+    /** The draft size of the loop that serves plain requests now. */
+    private get _activeLookupDraftTokens(): number {
+        return this._nativeLoop != null && this._nativeLoop.failure == null ? this._nativeLookupDraftTokens : this._lookupDraftTokens;
     }
 
     public get modelId(): string {
@@ -257,8 +271,8 @@ export class LlamaEngine {
             flashAttention: this._flashAttention,
             loraAdapters: this._loraAdapters.map((adapter) => ({...adapter})),
             tokenLoop: this._nativeLoop == null || this._nativeLoop.failure != null ? "node-llama-cpp" : "native",
-            speculative: this._lookupDraftTokens > 0 ? "lookup" : "off",
-            lookupDraftTokens: this._lookupDraftTokens
+            speculative: this._activeLookupDraftTokens > 0 ? "lookup" : "off",
+            lookupDraftTokens: this._activeLookupDraftTokens
         };
     }
 
@@ -468,7 +482,7 @@ export class LlamaEngine {
                     // as in _generateOnSequence: a seeded sample evaluates its whole prompt, so it never depends on the cache
                     reusePrefix: !(sampling.seed != null && sampling.temperature > 0),
                     // the worker drafts for greedy requests only, in the same step as the token it verifies them with
-                    lookupDraftTokens: this._lookupDraftTokens,
+                    lookupDraftTokens: this._nativeLookupDraftTokens,
                     maxTokens,
                     sampling: {
                         temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP,

@@ -9,7 +9,7 @@ import {LlamaEngine} from "../../server/engine/LlamaEngine";
 import type {GenerationRequest} from "../../server/engine/generationTypes";
 import {startEngineProcess, type EngineProcess} from "../support/startEngineProcess";
 
-type Health = {tokenLoop: string, slotsBusy: number, parallel: number};
+type Health = {tokenLoop: string, speculative: string, slotsBusy: number, parallel: number};
 
 async function health(engine: EngineProcess): Promise<Health> {
     const response = await fetch(`${engine.baseUrl}/health`, {headers: {Authorization: `Bearer ${engine.ready.token}`}});
@@ -77,6 +77,9 @@ describe("engine: the native token loop (--token-loop) on the generated model", 
     it("says which loop runs in /health and in its ready line", async () => {
         assert.equal((await health(native)).tokenLoop, "native");
         assert.equal((await health(nodeLlamaCpp)).tokenLoop, "node-llama-cpp");
+        // --speculative auto: prompt lookup on the native loop only
+        assert.equal((await health(native)).speculative, "lookup");
+        assert.equal((await health(nodeLlamaCpp)).speculative, "off");
         assert.match(native.stderr(), /token loop native/);
         // with the defaults (auto) on the CPU build, the native loop runs
         const auto = await startEngineProcess(["--model", modelPath, "--parallel", "1", "--ctx-size", "256", "--threads", "1"]);

@@ -38,7 +38,7 @@ for (const tokenLoop of ["native", "node-llama-cpp"] as const) describe(`engine:
         const modelPath = await ensureEmbeddedModel();
         // One thread and one sequence each: the same batch shapes on both, so any difference is the drafts'
         const common = ["--model", modelPath, "--threads", "1", "--parallel", "1", "--ctx-size", "1024", "--token-loop", tokenLoop];
-        [plain, lookup] = await Promise.all([startEngineProcess(common), startEngineProcess([...common, "--speculative", "lookup", "--lookup-draft", "4"])]);
+        [plain, lookup] = await Promise.all([startEngineProcess([...common, "--speculative", "off"]), startEngineProcess([...common, "--speculative", "lookup", "--lookup-draft", "4"])]);
     });
     after(async () => Promise.all([plain?.stop(), lookup?.stop()]));
 
