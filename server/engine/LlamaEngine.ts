@@ -172,9 +172,10 @@ export class LlamaEngine {
         let createdContext: LlamaContext | undefined;
         const contextOptions = {
             contextSize,
-            // With the native loop, node-llama-cpp's context serves only tools, JSON schemas, logprobs and logit_bias:
-            // one sequence, so its KV cache adds a quarter (at 4 sequences) rather than doubling the memory
-            sequences: useNative ? 1 : parallel,
+            // With the native loop, node-llama-cpp's context serves only tools, JSON schemas, logprobs, logit_bias and
+            // penalties, still with all sequences: with one, a seeded request's logprobs differed between a cached and
+            // an uncached prompt (apiFidelity's reproducibility test failed 1 run in 3). Its KV cache is the memory kept
+            sequences: parallel,
             // min 1: with --threads auto, llama.maxThreads goes below the ideal while other processes take cores
             threads: {ideal: threadCount, min: threads === "auto" ? 1 : threadCount},
             lora: loraAdapters.length === 0 ? undefined : {adapters: loraAdapters.map(({filePath, scale}) => ({filePath, scale}))},
