@@ -124,20 +124,19 @@ function handle(request: LoopRequest) {
     }
 }
 
-/** The draft for a slot about to decode its last token, or none (no lookup, backing off, or no room). */
-function draftFor(slot: Slot, room: number): number[] {
+/** The most draft tokens a slot about to decode its last token may have this step: 0 for none (no lookup, backing off). */
+function draftRoom(slot: Slot, room: number): number {
     // from the first generated token on: whether the prompt's last token was cached must not change the drafts. Only
     // while the sequence is alone: with a KV cache per sequence llama.cpp splits a batch whose sequences bring unequal
     // token counts into several ubatches (4 streams of the 0.5B model took 51 ms a step instead of 33), and parallel
     // streams fill the batch anyway
-    if (slot.lookup === 0 || slot.generated === 0 || slot.pending.length !== 1 || active.size > 1) return [];
+    if (slot.lookup === 0 || slot.generated === 0 || slot.pending.length !== 1 || active.size > 1) return 0;
     if (slot.stepsWithoutDrafts > 0) {
         slot.stepsWithoutDrafts--;
-        return [];
+        return 0;
     }
     // no draft past max_tokens: the token sampled at the last drafted position is generated too
-    const most = Math.min(slot.lookup, room - 1, slot.maxTokens - slot.generated - 1);
-    return findLookupDraft([...slot.cached, slot.pending[0]!], most);
+    return Math.min(slot.lookup, room - 1, slot.maxTokens - slot.generated - 1);
 }
 
 /**
@@ -153,7 +152,7 @@ function step() {
         const room = batch.capacity - count;
         if (room === 0) break;
         const take = Math.min(room, slot.pending.length);
-        const draft = take === slot.pending.length ? draftFor(slot, room) : [];
+        const mostDrafted = take === slot.pending.length ? draftRoom(slot, room) : 0;
         for (let offset = 0; offset < take; offset++) {
             batch.tokens[count] = slot.pending[offset]!;
             batch.positions[count] = slot.cached.length + offset;
@@ -163,6 +162,8 @@ function step() {
         }
         slot.cached.push(...slot.pending.splice(0, take));
         if (slot.pending.length > 0) continue;
+        // looked up in what the sequence holds now: the prompt and the answer, up to the token decoded this step
+        const draft = findLookupDraft(slot.cached, mostDrafted);
         batch.wantsLogits[count - 1] = 1;
         sampled.push({sequence, slot, index: count - 1, draft, draftPosition: slot.cached.length});
         for (const [offset, token] of draft.entries()) {
