@@ -88,7 +88,7 @@ const promptSets: {name: string, prompts: (string | ChatMessage[])[]}[] = [
 const setup = {modelPath, contextTokens: 2048, parallel: 1, threads};
 const servers: Record<ServerName, BenchServer> = {
     lookup: await startBelle({...setup, extraArgs: ["--speculative", "lookup", "--lookup-draft", String(draftTokens)]}),
-    plain: await startBelle(setup),
+    plain: await startBelle({...setup, extraArgs: ["--speculative", "off"]}),
     "llama-server": await startLlamaServer(peerBin, setup),
     "llama-ngram": await startLlamaServer(peerBin, {...setup, extraArgs: [
         "--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", values.ngram, "--spec-ngram-simple-size-m", String(draftTokens),
