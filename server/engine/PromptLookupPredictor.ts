@@ -1,4 +1,5 @@
 import {InputLookupTokenPredictor, type LlamaContextSequence, type Token} from "node-llama-cpp";
+import {DraftBackoff} from "./DraftBackoff";
 
 /** Draft tokens a generation's prompt-lookup drafts and its verification outcome. */
 export type PredictionCounts = {
@@ -18,10 +19,7 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
     private _active = false;
     /** The first token of the draft now being verified; null when none is. */
     private _draftHead: Token | null = null;
-    private _missesInRow = 0;
-    /** Steps left without drafting, and how many the next back-off skips. */
-    private _stepsToSkip = 0;
-    private _backoffSteps = 1;
+    private _backoff = new DraftBackoff();
 
     public constructor(draftTokens: number) {
         super({predictionLength: {max: draftTokens}});
@@ -32,9 +30,7 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
         this.updateInputTokens(promptTokens as Token[]);
         this._active = true;
         this._draftHead = null;
-        this._missesInRow = 0;
-        this._stepsToSkip = 0;
-        this._backoffSteps = 1;
+        this._backoff = new DraftBackoff();
     }
 
     public deactivate(): void {
@@ -42,17 +38,9 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
         this.updateInputTokens([]);
     }
 
-    /**
-     * A draft the model rejects still costs its verification (a larger batch, then erasing it from the KV cache), so
-     * after two rejected drafts in a row drafting pauses, for 1 step, then 2, 4… up to 64 while drafts keep missing;
-     * an accepted draft ends the pause. An answer that stops copying soon stops paying for it.
-     */
+    /** Drafts unless the back-off pauses (DraftBackoff). */
     public override predictTokens(): Token[] {
-        if (!this._active) return [];
-        if (this._stepsToSkip > 0) {
-            this._stepsToSkip--;
-            return [];
-        }
+        if (!this._active || !this._backoff.mayDraft()) return [];
         const draft = super.predictTokens();
         this._draftHead = draft[0] ?? null;
         return draft;
@@ -61,14 +49,7 @@ export class PromptLookupPredictor extends InputLookupTokenPredictor {
     public override pushTokens(tokens: Token[]): void {
         super.pushTokens(tokens);
         if (this._draftHead == null) return;
-        if (tokens[0] === this._draftHead) {
-            this._missesInRow = 0;
-            this._backoffSteps = 1;
-        } else if (++this._missesInRow >= 2) {
-            this._missesInRow = 0;
-            this._stepsToSkip = this._backoffSteps;
-            this._backoffSteps = Math.min(this._backoffSteps * 2, 64);
-        }
+        this._backoff.record(tokens[0] === this._draftHead);
         this._draftHead = null;
     }
 }

@@ -1,34 +1,20 @@
-import koffi, {type LibraryHandle} from "koffi";
-import {findLlamaBinaries, type LlamaBinaries} from "../../train/llama/findLlamaBinaries";
-import {llamaBatch, llamaContextParams, llamaModelParams} from "../../train/llama/llamaStructs";
-import type {LlamaBatch, LlamaContextParams, LlamaModelParams, NativePointer} from "../../train/llama/LlamaTrainingLibrary";
+import koffi from "koffi";
+import {LlamaLibrary, type LlamaBatch, type NativePointer} from "../../train/llama/LlamaLibrary";
 
 /** `enum llama_flash_attn_type` (llama.h). */
 export const LlamaFlashAttention = {auto: -1, disabled: 0, enabled: 1} as const;
 
 /**
- * llama.cpp's C API for generation, bound with koffi to the libraries node-llama-cpp ships (the trainer's binding
- * does the same for training). Every call is synchronous on the calling thread: load it in a worker thread, whose
- * token loop then decodes and samples with no hand-off between threads.
+ * llama.cpp's C API for generation (the trainer's binding does the same for training). Every call is synchronous on
+ * the calling thread: load it in a worker thread, whose token loop then decodes and samples with no hand-off between
+ * threads.
  */
-export class LlamaGenerationLibrary {
-    public readonly binaries: LlamaBinaries;
-    private readonly _libraries: LibraryHandle[];
-
-    public readonly llama_model_default_params: () => LlamaModelParams;
-    public readonly llama_model_load_from_file: (path: string, params: LlamaModelParams) => NativePointer | null;
-    public readonly llama_model_free: (model: NativePointer) => void;
-    public readonly llama_model_get_vocab: (model: NativePointer) => NativePointer;
-    public readonly llama_context_default_params: () => LlamaContextParams;
-    public readonly llama_init_from_model: (model: NativePointer, params: LlamaContextParams) => NativePointer | null;
-    public readonly llama_free: (context: NativePointer) => void;
-    public readonly llama_decode: (context: NativePointer, batch: LlamaGenerationBatch) => number;
+export class LlamaGenerationLibrary extends LlamaLibrary {
     public readonly llama_set_n_threads: (context: NativePointer, threads: number, batchThreads: number) => void;
     public readonly llama_get_memory: (context: NativePointer) => NativePointer;
     /** false when a partial range cannot be removed; a whole sequence always can. */
     public readonly llama_memory_seq_rm: (memory: NativePointer, sequence: number, from: number, to: number) => boolean;
     public readonly llama_vocab_is_eog: (vocab: NativePointer, token: number) => boolean;
-    public readonly llama_vocab_n_tokens: (vocab: NativePointer) => number;
     public readonly llama_sampler_chain_init: (params: {no_perf: boolean}) => NativePointer;
     public readonly llama_sampler_chain_add: (chain: NativePointer, sampler: NativePointer) => void;
     public readonly llama_sampler_init_greedy: () => NativePointer;
@@ -42,30 +28,13 @@ export class LlamaGenerationLibrary {
     public readonly llama_sampler_reset: (sampler: NativePointer) => void;
     public readonly llama_sampler_free: (sampler: NativePointer) => void;
 
-    public constructor(binaries: LlamaBinaries = findLlamaBinaries()) {
-        this.binaries = binaries;
-        const ggmlBase = koffi.load(binaries.ggmlBase);
-        const ggml = koffi.load(binaries.ggml);
-        const llama = koffi.load(binaries.llama);
-        this._libraries = [llama, ggml, ggmlBase];
-
-        // The prebuilt ggml is built with dynamic backends: this picks the CPU variant for this machine from its
-        // folder, with the same scoring node-llama-cpp's own load uses
-        ggml.func("void ggml_backend_load_all_from_path(const char * dir_path)")(binaries.directory);
-
-        this.llama_model_default_params = llama.func("llama_model_default_params", llamaModelParams, []);
-        this.llama_model_load_from_file = llama.func("llama_model_load_from_file", "void *", ["const char *", llamaModelParams]);
-        this.llama_model_free = llama.func("void llama_model_free(void * model)");
-        this.llama_model_get_vocab = llama.func("void * llama_model_get_vocab(void * model)");
-        this.llama_context_default_params = llama.func("llama_context_default_params", llamaContextParams, []);
-        this.llama_init_from_model = llama.func("llama_init_from_model", "void *", ["void *", llamaContextParams]);
-        this.llama_free = llama.func("void llama_free(void * ctx)");
-        this.llama_decode = llama.func("llama_decode", "int32_t", ["void *", llamaBatch]);
+    public constructor() {
+        super();
+        const llama = this.llamaLibrary;
         this.llama_set_n_threads = llama.func("void llama_set_n_threads(void * ctx, int32_t n_threads, int32_t n_threads_batch)");
         this.llama_get_memory = llama.func("void * llama_get_memory(void * ctx)");
         this.llama_memory_seq_rm = llama.func("bool llama_memory_seq_rm(void * mem, int32_t seq_id, int32_t p0, int32_t p1)");
         this.llama_vocab_is_eog = llama.func("bool llama_vocab_is_eog(void * vocab, int32_t token)");
-        this.llama_vocab_n_tokens = llama.func("int32_t llama_vocab_n_tokens(void * vocab)");
         const chainParams = koffi.struct("llama_sampler_chain_params", {no_perf: "bool"});
         this.llama_sampler_chain_init = llama.func("llama_sampler_chain_init", "void *", [chainParams]);
         this.llama_sampler_chain_add = llama.func("void llama_sampler_chain_add(void * chain, void * smpl)");
@@ -79,19 +48,8 @@ export class LlamaGenerationLibrary {
         this.llama_sampler_sample = llama.func("int32_t llama_sampler_sample(void * smpl, void * ctx, int32_t idx)");
         this.llama_sampler_reset = llama.func("void llama_sampler_reset(void * smpl)");
         this.llama_sampler_free = llama.func("void llama_sampler_free(void * smpl)");
-        llama.func("void llama_backend_init(void)")();
-    }
-
-    public unload() {
-        for (const library of this._libraries)
-            library.unload();
     }
 }
-
-/** llama_batch with every array filled in (the trainer's type leaves them null). */
-export type LlamaGenerationBatch = Omit<LlamaBatch, "pos" | "n_seq_id" | "seq_id" | "logits"> & {
-    pos: NativePointer, n_seq_id: NativePointer, seq_id: NativePointer, logits: NativePointer
-};
 
 /**
  * A llama_batch of up to `capacity` tokens, one sequence each, in native memory that JS writes through typed-array
@@ -128,7 +86,7 @@ export class NativeBatch {
         this._pointers = {token, pos, n_seq_id: nSeqId, seq_id: seqId, logits};
     }
 
-    public batch(count: number): LlamaGenerationBatch {
+    public batch(count: number): LlamaBatch {
         return {n_tokens: count, embd: null, ...this._pointers};
     }
 

@@ -7,9 +7,10 @@
  * sleeps on the shared `wake` counter that the main thread bumps after each message.
  */
 import {parentPort, receiveMessageOnPort, workerData} from "node:worker_threads";
+import {DraftBackoff} from "../DraftBackoff";
 import {findLookupDraft} from "./findLookupDraft";
 import {LlamaFlashAttention, LlamaGenerationLibrary, NativeBatch} from "./LlamaGenerationLibrary";
-import type {NativePointer} from "../../train/llama/LlamaTrainingLibrary";
+import type {NativePointer} from "../../train/llama/LlamaLibrary";
 import type {LoopRequest, LoopSampling, LoopWorkerData, LoopEvent} from "./nativeTokenLoopProtocol";
 
 const options = workerData as LoopWorkerData;
@@ -53,10 +54,7 @@ type Slot = {
     lookup: number,
     draftsAccepted: number,
     draftsRejected: number,
-    /** Back-off: after two drafts in a row whose first token missed, no drafts for 1, 2, 4… up to 64 steps. */
-    missesInRow: number,
-    stepsWithoutDrafts: number,
-    backoffSteps: number
+    backoff: DraftBackoff
 };
 /** By sequence id; a sequence holds its cache between requests, so a next request reuses the common prefix. */
 const cachedBySequence: number[][] = Array.from({length: options.sequences}, () => []);
@@ -90,7 +88,7 @@ function start(request: Extract<LoopRequest, {type: "generate"}>) {
         pending: request.prompt.slice(reused), maxTokens: request.maxTokens, generated: 0,
         // drafts are verified by greedy sampling only: a sampled token is not the model's single answer to compare with
         lookup: request.sampling.temperature <= 0 ? request.lookupDraftTokens : 0,
-        draftsAccepted: 0, draftsRejected: 0, missesInRow: 0, stepsWithoutDrafts: 0, backoffSteps: 1
+        draftsAccepted: 0, draftsRejected: 0, backoff: new DraftBackoff()
     });
     post({type: "started", requestId: request.requestId, cachedPromptTokens: reused});
 }
@@ -130,11 +128,7 @@ function draftRoom(slot: Slot, room: number): number {
     // while the sequence is alone: with a KV cache per sequence llama.cpp splits a batch whose sequences bring unequal
     // token counts into several ubatches (4 streams of the 0.5B model took 51 ms a step instead of 33), and parallel
     // streams fill the batch anyway
-    if (slot.lookup === 0 || slot.generated === 0 || slot.pending.length !== 1 || active.size > 1) return 0;
-    if (slot.stepsWithoutDrafts > 0) {
-        slot.stepsWithoutDrafts--;
-        return 0;
-    }
+    if (slot.lookup === 0 || slot.generated === 0 || slot.pending.length !== 1 || active.size > 1 || !slot.backoff.mayDraft()) return 0;
     // no draft past max_tokens: the token sampled at the last drafted position is generated too
     return Math.min(slot.lookup, room - 1, slot.maxTokens - slot.generated - 1);
 }
@@ -202,14 +196,7 @@ function step() {
             slot.draftsRejected += draft.length - accepted;
             // the drafted positions after the first miss leave the KV cache
             if (accepted < draft.length) library.llama_memory_seq_rm(memory, sequence, draftPosition + accepted, -1);
-            if (accepted > 0) {
-                slot.missesInRow = 0;
-                slot.backoffSteps = 1;
-            } else if (++slot.missesInRow >= 2) {
-                slot.missesInRow = 0;
-                slot.stepsWithoutDrafts = slot.backoffSteps;
-                slot.backoffSteps = Math.min(slot.backoffSteps * 2, 64);
-            }
+            slot.backoff.record(accepted > 0);
         }
     }
     // the tokens first: a request's last token arrives before its end

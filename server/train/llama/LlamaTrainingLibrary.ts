@@ -1,9 +1,9 @@
-import koffi, {type LibraryHandle} from "koffi";
+import koffi from "koffi";
 import {findLlamaBinaries, type LlamaBinaries} from "./findLlamaBinaries";
-import {ggmlOptOptimizerParams, llamaBatch, llamaContextParams, llamaModelParams, llamaModelQuantizeParams, llamaOptParams} from "./llamaStructs";
+import {LlamaLibrary, type NativePointer} from "./LlamaLibrary";
+import {ggmlOptOptimizerParams, llamaModelQuantizeParams, llamaOptParams} from "./llamaStructs";
 
-/** Opaque handles (llama_model *, llama_context *, ggml_opt_dataset_t, …) are addresses; koffi 3 uses bigint. */
-export type NativePointer = bigint;
+export type {LlamaBatch, LlamaContextParams, LlamaModelParams, NativePointer} from "./LlamaLibrary";
 
 /** What `ggml_opt_epoch_callback` receives, minus the opaque handles. */
 export type EpochCallback = (train: boolean, optContext: NativePointer, result: NativePointer, batchIndex: number, batchCount: number, startUs: number) => void;
@@ -12,31 +12,18 @@ export type EpochCallback = (train: boolean, optContext: NativePointer, result: 
  * llama.cpp's C API for training, bound with koffi to the libraries node-llama-cpp ships, so that a user needs
  * no compiler. Load it once per process, in a worker: these calls block the thread for the whole epoch.
  */
-export class LlamaTrainingLibrary {
-    public readonly binaries: LlamaBinaries;
-    private readonly _libraries: LibraryHandle[];
-
-    public readonly llama_backend_init: () => void;
-    public readonly llama_model_default_params: () => LlamaModelParams;
-    public readonly llama_model_load_from_file: (path: string, params: LlamaModelParams) => NativePointer | null;
-    public readonly llama_model_free: (model: NativePointer) => void;
+export class LlamaTrainingLibrary extends LlamaLibrary {
     public readonly llama_model_save_to_file: (model: NativePointer, path: string) => void;
     public readonly llama_model_quantize_default_params: () => LlamaModelQuantizeParams;
     /** 0 on success. */
     public readonly llama_model_quantize: (inputPath: string, outputPath: string, params: LlamaModelQuantizeParams) => number;
-    public readonly llama_model_get_vocab: (model: NativePointer) => NativePointer;
-    public readonly llama_context_default_params: () => LlamaContextParams;
-    public readonly llama_init_from_model: (model: NativePointer, params: LlamaContextParams) => NativePointer | null;
-    public readonly llama_free: (context: NativePointer) => void;
     public readonly llama_n_ctx: (context: NativePointer) => number;
-    public readonly llama_decode: (context: NativePointer, batch: LlamaBatch) => number;
     public readonly llama_vocab_bos: (vocab: NativePointer) => number;
     public readonly llama_vocab_eos: (vocab: NativePointer) => number;
     /** End of turn, as a chat template's SpecialToken("EOT"); -1 when the vocabulary has none (as sep and nl). */
     public readonly llama_vocab_eot: (vocab: NativePointer) => number;
     public readonly llama_vocab_sep: (vocab: NativePointer) => number;
     public readonly llama_vocab_nl: (vocab: NativePointer) => number;
-    public readonly llama_vocab_n_tokens: (vocab: NativePointer) => number;
     public readonly llama_tokenize: (vocab: NativePointer, text: Buffer, textBytes: number, tokens: Int32Array,
         maxTokens: number, addSpecial: boolean, parseSpecial: boolean) => number;
     public readonly llama_opt_init: (context: NativePointer, model: NativePointer, params: LlamaOptParams) => void;
@@ -69,34 +56,18 @@ export class LlamaTrainingLibrary {
         "void", ["bool", "void *", "void *", "void *", "int64_t", "int64_t", "int64_t"]);
 
     public constructor(binaries: LlamaBinaries = findLlamaBinaries()) {
-        this.binaries = binaries;
-        const ggmlBase = koffi.load(binaries.ggmlBase);
-        const ggml = koffi.load(binaries.ggml);
-        const llama = koffi.load(binaries.llama);
-        this._libraries = [llama, ggml, ggmlBase];
-
-        // The prebuilt ggml is built with dynamic backends: pick the CPU variant for this machine from its folder
-        ggml.func("void ggml_backend_load_all_from_path(const char * dir_path)")(binaries.directory);
-
-        this.llama_backend_init = llama.func("void llama_backend_init(void)");
-        this.llama_model_default_params = llama.func("llama_model_default_params", llamaModelParams, []);
-        this.llama_model_load_from_file = llama.func("llama_model_load_from_file", "void *", ["const char *", llamaModelParams]);
-        this.llama_model_free = llama.func("void llama_model_free(void * model)");
+        super(binaries);
+        const llama = this.llamaLibrary;
+        const ggmlBase = this.ggmlBaseLibrary;
         this.llama_model_save_to_file = llama.func("void llama_model_save_to_file(void * model, const char * path)");
-        this.llama_model_get_vocab = llama.func("void * llama_model_get_vocab(void * model)");
         this.llama_model_quantize_default_params = llama.func("llama_model_quantize_default_params", llamaModelQuantizeParams, []);
         this.llama_model_quantize = llama.func("llama_model_quantize", "uint32_t", ["const char *", "const char *", koffi.pointer(llamaModelQuantizeParams)]);
-        this.llama_context_default_params = llama.func("llama_context_default_params", llamaContextParams, []);
-        this.llama_init_from_model = llama.func("llama_init_from_model", "void *", ["void *", llamaContextParams]);
-        this.llama_free = llama.func("void llama_free(void * ctx)");
         this.llama_n_ctx = llama.func("uint32_t llama_n_ctx(void * ctx)");
-        this.llama_decode = llama.func("llama_decode", "int32_t", ["void *", llamaBatch]);
         this.llama_vocab_bos = llama.func("int32_t llama_vocab_bos(void * vocab)");
         this.llama_vocab_eos = llama.func("int32_t llama_vocab_eos(void * vocab)");
         this.llama_vocab_eot = llama.func("int32_t llama_vocab_eot(void * vocab)");
         this.llama_vocab_sep = llama.func("int32_t llama_vocab_sep(void * vocab)");
         this.llama_vocab_nl = llama.func("int32_t llama_vocab_nl(void * vocab)");
-        this.llama_vocab_n_tokens = llama.func("int32_t llama_vocab_n_tokens(void * vocab)");
         this.llama_tokenize = llama.func("int32_t llama_tokenize(void * vocab, const uint8_t * text, int32_t text_len, " +
             "_Out_ int32_t * tokens, int32_t n_tokens_max, bool add_special, bool parse_special)");
         this.llama_opt_init = llama.func("llama_opt_init", "void", ["void *", "void *", llamaOptParams]);
@@ -121,7 +92,6 @@ export class LlamaTrainingLibrary {
 
         this.llama_opt_param_filter_all = llama.symbol("llama_opt_param_filter_all") as NativePointer;
         this.ggml_opt_get_constant_optimizer_params = ggmlBase.symbol("ggml_opt_get_constant_optimizer_params") as NativePointer;
-        this.llama_backend_init();
     }
 
     /** A native `ggml_opt_optimizer_params` the optimizer reads before each step; rewrite it to change the rate. */
@@ -184,18 +154,9 @@ export class LlamaTrainingLibrary {
         return {loss: loss[0]!, lossUncertainty: loss[1]!, accuracy: accuracy[0]!, datapoints: Number(count[0])};
     }
 
-    public unload() {
-        for (const library of this._libraries)
-            library.unload();
-    }
 }
 
-export type LlamaModelParams = Record<string, unknown> & {load_mode: number, n_gpu_layers: number, use_extra_bufts: boolean};
-export type LlamaContextParams = Record<string, unknown> & {n_ctx: number, n_batch: number, n_ubatch: number};
 export type LlamaModelQuantizeParams = Record<string, unknown> & {nthread: number, ftype: number, allow_requantize: boolean};
-export type LlamaBatch = {
-    n_tokens: number, token: NativePointer, embd: null, pos: null, n_seq_id: null, seq_id: null, logits: null
-};
 export type LlamaOptParams = {
     n_ctx_train: number,
     param_filter: NativePointer,
